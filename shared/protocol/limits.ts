@@ -1,0 +1,68 @@
+/**
+ * Every size and count limit Farside enforces, in one place (design.md principle 6). Decoders check
+ * these before they allocate or buffer. Values cite where they come from.
+ */
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+
+export const LIMITS = {
+  // ---- CBOR ----
+  /** Nesting depth accepted by the generic CBOR reader (admin records, extension block data). */
+  cborMaxDepth: 16,
+  /** Items in one CBOR array or map accepted by the generic reader. */
+  cborMaxItems: 4096,
+
+  // ---- BPv7 (RFC 9171) ----
+  /** Largest serialised bundle accepted. uD3TN v0.13 uses BUNDLE_MAX_SIZE = 1 GiB (protocols.md §3.10). */
+  bundleMaxBytes: 1 * GiB,
+  /** Canonical blocks per bundle; RFC 9171 sets none, this guards allocation. */
+  bundleMaxBlocks: 64,
+  /** Length of an EID's text form or dtn SSP. */
+  eidMaxLength: 1024,
+  /** Largest ADU (total application data unit length) we reassemble. */
+  reassemblyMaxAduBytes: 1 * GiB,
+  /** Fragments kept for one ADU during reassembly (bounds memory for overlapping junk). */
+  reassemblyMaxFragmentsPerAdu: 65536,
+  /** ADUs under reassembly at once in one reassembler. */
+  reassemblyMaxPendingAdus: 1024,
+  /** Total bytes held by one reassembler across ADUs. */
+  reassemblyMaxBufferedBytes: 2 * GiB,
+  /** Smallest payload slice a fragment may carry (uD3TN: at least 8 payload bytes, ud3tn-behaviour §9). */
+  fragmentMinPayloadBytes: 8,
+
+  // ---- BSMTP (RFC 2442 with RFC 5321 §4.5.3.1) ----
+  /** Command line, CRLF included (RFC 5321 §4.5.3.1.4: 512 octets; extensions may add; we allow 4096). */
+  smtpMaxCommandLine: 4096,
+  /** Text line of the message, CRLF included (RFC 5321 §4.5.3.1.6: 1000 octets). */
+  smtpMaxTextLine: 1000,
+  /** Recipients per transaction (RFC 5321 §4.5.3.1.8 requires at least 100). */
+  smtpMaxRecipients: 1000,
+  /** Transactions in one BSMTP object. */
+  bsmtpMaxTransactions: 1000,
+  /** Size of one BSMTP object. */
+  bsmtpMaxBytes: 1 * GiB,
+
+  // ---- AAP v1 (uD3TN) ----
+  /** Default maximum payload accepted by the AAP frame decoder (callers may set their own). */
+  aapDefaultMaxPayload: 1 * GiB,
+  /** EID length field is u16. */
+  aapMaxEidLength: 0xffff,
+
+  // ---- AAP 2.0 ----
+  /** Largest varint-delimited protobuf message (not the ADU payload that may follow it). */
+  aap2MaxMessageBytes: 64 * KiB,
+  /** Default maximum ADU payload after a BundleADU. */
+  aap2DefaultMaxPayload: 1 * GiB,
+
+  // ---- Convergence layers ----
+  /** Largest MTCP frame (one CBOR byte string holding one bundle). */
+  mtcpMaxFrameBytes: 1 * GiB,
+  /** Largest TCPCLv3 data segment accepted. */
+  tcpclv3MaxSegmentBytes: 1 * GiB,
+  /** SDNV bytes accepted for one value (RFC 7242 uses SDNVs up to 64-bit values: 10 bytes). */
+  sdnvMaxBytes: 10,
+} as const;
+
+export type Limits = typeof LIMITS;
