@@ -63,6 +63,26 @@ export const LIMITS = {
   tcpclv3MaxSegmentBytes: 1 * GiB,
   /** SDNV bytes accepted for one value (RFC 7242 uses SDNVs up to 64-bit values: 10 bytes). */
   sdnvMaxBytes: 10,
+
+  // ---- uD3TN contact configuration (protocols.md §7.2) ----
+  /** Largest config-agent payload parsed (uD3TN sets none; a contact plan of thousands of contacts fits). */
+  ud3tnConfigMaxBytes: 1 * MiB,
+  /** Commands in one payload. */
+  ud3tnConfigMaxCommands: 1024,
+  /** Contacts in one command. */
+  ud3tnConfigMaxContacts: 4096,
+  /** EIDs in one reachable-EID list (node-level or contact-level). */
+  ud3tnConfigMaxEids: 1024,
+  /** Length of a CLA address string. */
+  ud3tnConfigMaxClaAddressLength: 1024,
+  /** Digits of one integer (uD3TN parses unsigned 64-bit values: 20 digits). */
+  ud3tnConfigMaxDigits: 20,
+
+  // ---- Embedded BPA: contact plan ----
+  /** Contact-plan JSON file size accepted by the BPA's --config loader. */
+  contactPlanMaxBytes: 16 * MiB,
+  /** Contacts held by one router (config commands and files beyond this are refused). */
+  contactPlanMaxContacts: 65536,
 } as const;
 
 export type Limits = typeof LIMITS;
