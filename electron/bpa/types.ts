@@ -78,6 +78,12 @@ export interface DeliveredAdu {
   readonly isAdminRecord: boolean;
   /** True when the ADU is a BIBE protocol data unit (AAP v1 RECVBIBE). */
   readonly isBibe?: boolean;
+  /**
+   * How the bundle reached this node: submitted by a local agent, or received over a CLA. The config
+   * agent accepts remote configuration only when allowed (uD3TN's -R, protocols.md §7.3). Undefined
+   * means unknown; the config agent then falls back to uD3TN's check of the source node.
+   */
+  readonly receivedFrom?: 'local' | 'cla';
 }
 
 /** What an agent connection offers the processor: deliver resolves true once the application has the ADU. */
