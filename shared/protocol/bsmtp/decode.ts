@@ -33,6 +33,7 @@ import { err, ok } from '../../errors';
 import type { Err, FarsideError, Result } from '../../errors';
 import { detectPayloadForm } from './detect';
 import { unstuffMessage } from './dot-stuffing';
+import { lowOctetScanner, nextLowOctet } from './line-scan';
 import {
   ALLOWED_VERBS,
   CR,
@@ -197,11 +198,11 @@ function parsePathCommand(
  */
 function readMailData(bytes: Uint8Array, start: number): Result<{ readonly message: Uint8Array; readonly next: number }> {
   const n = bytes.length;
+  const scanner = lowOctetScanner(bytes);
   let lineStart = start;
   let stuffedLines = 0;
-  for (let i = start; i < n; i++) {
+  for (let i = nextLowOctet(scanner, start); i < n; i = nextLowOctet(scanner, i)) {
     const b = bytes[i]!;
-    if (b > CR) continue;
     if (b === CR) {
       if (i + 1 === n) break;
       if (bytes[i + 1] !== LF) return err('BSMTP_SMUGGLING', 'bare CR in the mail data (only CRLF ends a line, RFC 5321 §2.3.8)', i);
@@ -217,10 +218,12 @@ function readMailData(bytes: Uint8Array, start: number): Result<{ readonly messa
       } else if (length > LIMITS.smtpMaxTextLine) {
         return textLineTooLong(lineStart);
       }
-      i++;
-      lineStart = i + 1;
+      lineStart = i + 2;
+      i = lineStart;
     } else if (b === LF || b === NUL) {
       return badOctet(bytes, i, lineStart, 'the mail data');
+    } else {
+      i++; // TAB and the other controls are text (RFC 5321 §4.5.2 leaves the data alone)
     }
   }
   return err('TRUNCATED', 'input ends inside the mail data (no "." CRLF terminator)', start);

@@ -13,6 +13,7 @@
  * line by line, so a 20 MiB message costs one scan plus a memcpy.
  */
 import { CR, DOT, LF } from './grammar';
+import { lowOctetScanner, nextLowOctet } from './line-scan';
 
 export interface MessageShape {
   /**
@@ -30,27 +31,28 @@ export interface MessageShape {
 /** Scan `message` once and report what stuffing it will produce, without writing anything. */
 export function measureMessage(message: Uint8Array): MessageShape {
   const n = message.length;
+  const scanner = lowOctetScanner(message);
   let added = 0; // CR or LF octets that normalisation inserts
   let dots = 0;
   let longestLine = 0;
   let lineStart = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = nextLowOctet(scanner, 0); i < n; i = nextLowOctet(scanner, i)) {
     const b = message[i]!;
-    if (b > CR) continue;
-    let contentEnd: number;
+    let next: number;
     if (b === CR) {
-      contentEnd = i;
-      if (i + 1 < n && message[i + 1] === LF) i++;
-      else added++;
+      next = message[i + 1] === LF ? i + 2 : i + 1;
+      if (next === i + 1) added++; // bare CR
     } else if (b === LF) {
-      contentEnd = i;
-      added++;
+      next = i + 1;
+      added++; // bare LF
     } else {
+      i++;
       continue;
     }
     if (message[lineStart] === DOT) dots++;
-    if (contentEnd - lineStart + 2 > longestLine) longestLine = contentEnd - lineStart + 2;
-    lineStart = i + 1;
+    if (i - lineStart + 2 > longestLine) longestLine = i - lineStart + 2;
+    lineStart = next;
+    i = next;
   }
   if (lineStart < n) {
     // last line without a line end: a CRLF is appended
@@ -67,42 +69,45 @@ export function measureMessage(message: Uint8Array): MessageShape {
  */
 export function writeStuffedMessage(message: Uint8Array, out: Uint8Array, at: number): number {
   const n = message.length;
+  const scanner = lowOctetScanner(message);
   let o = at;
   let runStart = 0; // start of the stretch of `message` not yet copied
-  let lineStart = true;
-  for (let i = 0; i < n; i++) {
+  let lineStart = 0;
+  if (n > 0 && message[0] === DOT) out[o++] = DOT; // the original dot starts the first run
+  for (let i = nextLowOctet(scanner, 0); i < n; i = nextLowOctet(scanner, i)) {
     const b = message[i]!;
-    if (lineStart && b === DOT) {
-      out.set(message.subarray(runStart, i), o);
-      o += i - runStart;
-      out[o++] = DOT;
-      runStart = i; // the original dot starts the next run
-    }
-    lineStart = false;
-    if (b > CR) continue;
     if (b === CR) {
-      if (i + 1 < n && message[i + 1] === LF) {
-        i++;
+      if (message[i + 1] === LF) {
+        lineStart = i + 2;
       } else {
         // bare CR: copy through it, then add the missing LF
         out.set(message.subarray(runStart, i + 1), o);
         o += i + 1 - runStart;
         out[o++] = LF;
-        runStart = i + 1;
+        runStart = lineStart = i + 1;
       }
-      lineStart = true;
     } else if (b === LF) {
-      // bare LF: copy up to it, add the missing CR; the LF itself starts the next run
+      // bare LF: copy up to it and add the missing CR; the LF itself starts the next run
       out.set(message.subarray(runStart, i), o);
       o += i - runStart;
       out[o++] = CR;
       runStart = i;
-      lineStart = true;
+      lineStart = i + 1;
+    } else {
+      i++;
+      continue;
     }
+    if (message[lineStart] === DOT) {
+      out.set(message.subarray(runStart, lineStart), o);
+      o += lineStart - runStart;
+      out[o++] = DOT;
+      runStart = lineStart; // the original dot starts the next run
+    }
+    i = lineStart;
   }
   out.set(message.subarray(runStart, n), o);
   o += n - runStart;
-  if (n > 0 && !lineStart) {
+  if (lineStart < n) {
     out[o++] = CR;
     out[o++] = LF;
   }
@@ -111,11 +116,12 @@ export function writeStuffedMessage(message: Uint8Array, out: Uint8Array, at: nu
 
 /**
  * Copy the mail data `bytes[start, end)` without its stuffing dots. The caller has validated the region
- * (CRLF line ends only) and counted `stuffedLines`, the lines beginning with "."; the result has
- * `end - start - stuffedLines` octets.
+ * (CRLF is its only line end, so every CR found starts a CRLF) and counted `stuffedLines`, the lines
+ * beginning with "."; the result has `end - start - stuffedLines` octets.
  */
 export function unstuffMessage(bytes: Uint8Array, start: number, end: number, stuffedLines: number): Uint8Array {
   const out = new Uint8Array(end - start - stuffedLines);
+  const scanner = lowOctetScanner(bytes);
   let o = 0;
   let runStart = start;
   let lineStart = start;
@@ -125,8 +131,9 @@ export function unstuffMessage(bytes: Uint8Array, start: number, end: number, st
       o += lineStart - runStart;
       runStart = lineStart + 1; // drop the stuffing dot
     }
-    const lf = bytes.indexOf(LF, lineStart);
-    lineStart = lf < 0 || lf >= end ? end : lf + 1;
+    let i = nextLowOctet(scanner, lineStart);
+    while (i < end && bytes[i] !== CR) i = nextLowOctet(scanner, i + 1);
+    lineStart = i + 2;
   }
   out.set(bytes.subarray(runStart, end), o);
   return out;
