@@ -55,6 +55,8 @@ export const LIMITS = {
   aap2MaxMessageBytes: 64 * KiB,
   /** Default maximum ADU payload after a BundleADU. */
   aap2DefaultMaxPayload: 1 * GiB,
+  /** Received bytes the AAP client buffers for a slow consumer before it stops reading (electron/services/aap-client). */
+  aapClientInboxHighWaterBytes: 64 * MiB,
 
   // ---- Convergence layers ----
   /** Largest MTCP frame (one CBOR byte string holding one bundle). */
