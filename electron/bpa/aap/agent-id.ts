@@ -11,6 +11,7 @@
  *   echo_agent.h), so a client can never register them.
  */
 import { err, ok, type Result } from '../../../shared/errors';
+import { parseEid, sameNode } from '../../../shared/protocol/bpv7/eid';
 import { LIMITS } from '../../../shared/protocol/limits';
 
 export type NodeScheme = 'dtn' | 'ipn';
@@ -74,7 +75,9 @@ export function isBuiltinAgentEid(nodeId: string, eid: string): boolean {
   return id === BUILTIN_AGENT_IDS.config[scheme] || id === BUILTIN_AGENT_IDS.echo[scheme];
 }
 
-/** True when `eid` is node `nodeId` itself or one of its application endpoints (uD3TN's `get_node_id` match). */
+/** True when `eid` is node `nodeId` itself or one of its endpoints (uD3TN's `get_node_id` comparison). */
 export function isOnNode(nodeId: string, eid: string): boolean {
-  return eid === nodeId || eid.startsWith(agentPrefix(nodeId));
+  const a = parseEid(nodeId);
+  const b = parseEid(eid);
+  return a.ok && b.ok && sameNode(a.value, b.value);
 }
