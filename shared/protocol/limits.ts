@@ -61,6 +61,8 @@ export const LIMITS = {
   // ---- Convergence layers ----
   /** Largest MTCP frame (one CBOR byte string holding one bundle). */
   mtcpMaxFrameBytes: 1 * GiB,
+  /** SMTCP connections held waiting while one is served (uD3TN CLA_TCP_SINGLE_BACKLOG = 1, cla_tcp_common.h). */
+  smtcpBacklog: 1,
   /** Largest TCPCLv3 data segment accepted. */
   tcpclv3MaxSegmentBytes: 1 * GiB,
   /** SDNV bytes accepted for one value (RFC 7242 uses SDNVs up to 64-bit values: 10 bytes). */
