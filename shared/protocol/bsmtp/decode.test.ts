@@ -52,6 +52,20 @@ describe('decodeBsmtp: real uD3TN payloads (vectors README)', () => {
     expect(t.message.byteOffset).toBe(bytes.byteOffset + 16 + 29 + 24 + 6);
   });
 
+  it('decodes views at any byte offset and of any small size (payloads are views into bundles)', () => {
+    const stream = ascii(crlf('EHLO a', 'MAIL FROM:<a@b>', 'RCPT TO:<c@d>', 'DATA', '.x', 'y', '.', 'QUIT'));
+    for (let shift = 0; shift < 8; shift++) {
+      const backing = new Uint8Array(stream.length + shift);
+      backing.set(stream, shift);
+      const t = decoded(backing.subarray(shift)).transactions[0]!;
+      expect(text(t.message)).toBe('x\r\ny\r\n');
+      // every shorter prefix is refused (empty or TRUNCATED), except the bare greeting "EHLO a" CRLF
+      for (let end = 0; end < stream.length - 'QUIT\r\n'.length; end++) {
+        expect(decodeBsmtp(backing.subarray(shift, shift + end)).ok).toBe(end === 'EHLO a\r\n'.length);
+      }
+    }
+  });
+
   it('fragments/bsmtp_long_payload.bin: 3113 octets, a 50-line body', () => {
     const bytes = ud3tnVector('fragments/bsmtp_long_payload.bin');
     expect(bytes.length).toBe(3113);

@@ -22,10 +22,11 @@ export interface LowOctetScanner {
 
 export function lowOctetScanner(bytes: Uint8Array): LowOctetScanner {
   const n = bytes.length;
-  const wordStart = Math.min(n, (4 - (bytes.byteOffset & 3)) & 3);
-  const count = (n - wordStart) >> 2;
-  const words = new Int32Array(bytes.buffer, bytes.byteOffset + wordStart, count);
-  return { bytes, words, wordStart, wordEnd: wordStart + count * 4 };
+  const head = (4 - (bytes.byteOffset & 3)) & 3; // octets before the first 4-byte boundary
+  const count = n > head ? (n - head) >> 2 : 0;
+  if (count === 0) return { bytes, words: new Int32Array(0), wordStart: n, wordEnd: n };
+  const words = new Int32Array(bytes.buffer, bytes.byteOffset + head, count);
+  return { bytes, words, wordStart: head, wordEnd: head + count * 4 };
 }
 
 /** Index of the first octet <= CR at or after `from`, or `bytes.length` when there is none. */
