@@ -9,12 +9,12 @@ import type { Result } from '../../../shared/errors';
 
 export interface SocketWriter {
   /**
-   * Write `parts` as one unit and resolve once the socket has taken them: at once while the socket's
+   * Write `head` then `parts` as one unit and resolve once the socket has taken them: at once while the socket's
    * buffer is under its high-water mark, else after 'drain'. Calls are served in order; a call waits
    * for the previous one's drain, so a slow reader holds at most one unit plus the high-water mark in
    * memory. Resolves CONNECTION_CLOSED once the socket is closed or ending.
    */
-  write(parts: readonly Uint8Array[]): Promise<Result<void>>;
+  write(head: Uint8Array, parts: readonly Uint8Array[]): Promise<Result<void>>;
 }
 
 const DONE: Result<void> = ok(undefined);
@@ -43,20 +43,20 @@ export function createSocketWriter(socket: Socket): SocketWriter {
       socket.on('close', onClose);
     });
 
-  const writeNow = (parts: readonly Uint8Array[]): Result<void> | Promise<Result<void>> => {
+  const writeNow = (head: Uint8Array, parts: readonly Uint8Array[]): Result<void> | Promise<Result<void>> => {
     if (socket.destroyed || !socket.writable) return closed();
     // cork/uncork: Node hands all parts to the kernel in one writev (no copy, no Nagle-sized pieces).
     socket.cork();
-    let below = true;
+    let below = head.length > 0 ? socket.write(head) : true;
     for (const part of parts) if (part.length > 0) below = socket.write(part);
     socket.uncork();
     return below ? DONE : waitDrain();
   };
 
   return {
-    write(parts) {
+    write(head, parts) {
       if (waiting === null) {
-        const r = writeNow(parts);
+        const r = writeNow(head, parts);
         if (!(r instanceof Promise)) return Promise.resolve(r);
         const p = r.finally(() => {
           if (waiting === p) waiting = null;
@@ -65,7 +65,7 @@ export function createSocketWriter(socket: Socket): SocketWriter {
         return p;
       }
       const p: Promise<Result<void>> = waiting
-        .then(() => writeNow(parts))
+        .then(() => writeNow(head, parts))
         .finally(() => {
           if (waiting === p) waiting = null;
         });
