@@ -1,0 +1,40 @@
+/**
+ * The seam between the protocol-neutral client (client.ts) and one protocol's connections
+ * (aap1-driver.ts, aap2-driver.ts). Arguments reach a driver already validated.
+ */
+import type { Result } from '../../../shared/errors';
+import type { Inbox } from './inbox';
+import type { LinkState } from './link';
+import type { AapClientLogEvent, AapTransport, BundleId } from './types';
+
+/** What to register: an agent ID (last EID part) or a full EID whose node part must match the node. */
+export type Registration = { readonly agentId: string } | { readonly endpoint: string };
+
+export interface DriverOptions {
+  readonly transport: AapTransport;
+  readonly registration: Registration | null;
+  readonly secret: string;
+  readonly keepaliveSeconds: number;
+  readonly requestTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+  readonly reconnect: { readonly initialMs: number; readonly maxMs: number };
+  readonly maxPayloadBytes: number;
+  readonly inbox: Inbox;
+  readonly log: (e: AapClientLogEvent) => void;
+  /** State of the sending connection's link. */
+  readonly onLinkState: (state: LinkState) => void;
+}
+
+export interface ProtocolDriver {
+  readonly nodeId: string | null;
+  readonly endpoint: string | null;
+  connect(): Promise<Result<{ readonly nodeId: string }>>;
+  register(agentId: string): Promise<Result<{ readonly endpoint: string }>>;
+  send(destination: string, payload: Uint8Array): Promise<Result<BundleId>>;
+  ping(): Promise<Result<void>>;
+  /** The caller wants received bundles (AAP 2.0 opens its subscriber connection). */
+  receive(): void;
+  /** Backpressure from the inbox. */
+  setPaused(paused: boolean): void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,168 @@
+/**
+ * One logical connection that repairs itself: after a drop it reconnects with exponential backoff and
+ * runs the whole opening sequence again (WELCOME, registration), because uD3TN drops bundles for an
+ * agent that is not registered (ud3tn-behaviour.md §11) and a fresh stream is the only one to trust
+ * after a missing reply (§5.4). Requests that were pending when the connection dropped are failed by the
+ * connection itself (CONNECTION_CLOSED), never replayed here: a SENDBUNDLE may or may not have been
+ * accepted, and only the caller can decide whether to send it again.
+ */
+import type { FarsideError, Result } from '../../../shared/errors';
+import { backoffDelay, type BackoffOptions } from './backoff';
+import type { AapClientLogEvent } from './types';
+
+/** What a link needs from a connection. */
+export interface LinkConnection {
+  /** Resolves once, with the reason, when the connection is gone (dropped, timed out or closed). */
+  readonly closed: Promise<FarsideError>;
+  close(reason: FarsideError): void;
+}
+
+export type LinkState = 'idle' | 'connecting' | 'up' | 'backoff' | 'failed' | 'closed';
+
+export interface LinkOptions<C extends LinkConnection> {
+  /** Name for the log: 'aap1', 'aap2-active', 'aap2-subscriber'. */
+  readonly name: string;
+  /** Open a connection and complete its opening sequence (handshake, registration). */
+  readonly open: () => Promise<Result<C>>;
+  readonly backoff: BackoffOptions;
+  readonly log: (e: AapClientLogEvent) => void;
+  /** Errors that retrying cannot fix (e.g. AAP_VERSION_MISMATCH): the link stops in 'failed'. */
+  readonly isFatal: (e: FarsideError) => boolean;
+  readonly onState: (state: LinkState) => void;
+}
+
+export interface Link<C extends LinkConnection> {
+  readonly state: LinkState;
+  readonly current: C | null;
+  /**
+   * Open now: a first attempt whose result is returned (no background retry when it fails), or, when
+   * the link is already backing off, an immediate attempt. Once it succeeded the link repairs drops.
+   */
+  open(): Promise<Result<C>>;
+  /** Drop the current connection (if any) and open a fresh one now (e.g. to register another endpoint). */
+  reopen(reason: FarsideError): Promise<Result<C>>;
+  /** Close for good: no reconnect, the current connection closed with `reason`. */
+  close(reason: FarsideError): Promise<void>;
+}
+
+export function createLink<C extends LinkConnection>(opts: LinkOptions<C>): Link<C> {
+  let state: LinkState = 'idle';
+  let current: C | null = null;
+  let attempt = 0;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  /** Connections this link replaced on purpose: their 'closed' must not trigger a reconnect. */
+  const retired = new WeakSet<C>();
+
+  function setState(s: LinkState): void {
+    if (state === s) return;
+    state = s;
+    opts.onState(s);
+  }
+
+  function adopt(conn: C): void {
+    current = conn;
+    attempt = 0;
+    setState('up');
+    void conn.closed.then((reason) => {
+      if (retired.has(conn)) return;
+      if (current === conn) current = null;
+      if (state === 'closed' || state === 'failed') return;
+      opts.log({ event: 'aap-connection-lost', link: opts.name, code: reason.code, reason: reason.message });
+      schedule();
+    });
+  }
+
+  function schedule(): void {
+    if (timer) return;
+    const delay = backoffDelay(attempt, opts.backoff);
+    attempt += 1;
+    setState('backoff');
+    opts.log({ event: 'aap-reconnect-scheduled', link: opts.name, attempt, delayMs: delay });
+    timer = setTimeout(() => {
+      timer = null;
+      void attemptOpen(true);
+    }, delay);
+  }
+
+  /** The attempt under way, shared by everyone who asks meanwhile (never two sockets at once). */
+  let attemptInFlight: Promise<Result<C>> | null = null;
+
+  function attemptOpen(retryOnFailure: boolean): Promise<Result<C>> {
+    if (!attemptInFlight) {
+      attemptInFlight = runAttempt(retryOnFailure).finally(() => {
+        attemptInFlight = null;
+      });
+    }
+    return attemptInFlight;
+  }
+
+  async function runAttempt(retryOnFailure: boolean): Promise<Result<C>> {
+    setState('connecting');
+    const r = await opts.open();
+    if (state === 'closed') {
+      // close() ran while the attempt was in flight: the new connection is not wanted.
+      if (r.ok) r.value.close({ code: 'CONNECTION_CLOSED', message: 'client closed' });
+      return { ok: false, error: { code: 'CONNECTION_CLOSED', message: 'client closed' } };
+    }
+    if (r.ok) {
+      opts.log({ event: 'aap-connected', link: opts.name });
+      adopt(r.value);
+      return r;
+    }
+    opts.log({ event: 'aap-connect-failed', link: opts.name, code: r.error.code, reason: r.error.message });
+    if (opts.isFatal(r.error)) {
+      setState('failed');
+    } else if (retryOnFailure) {
+      schedule();
+    } else {
+      setState('idle');
+    }
+    return r;
+  }
+
+  return {
+    get state(): LinkState {
+      return state;
+    },
+    get current(): C | null {
+      return current;
+    },
+    open(): Promise<Result<C>> {
+      if (current) return Promise.resolve({ ok: true, value: current });
+      if (state === 'closed') return Promise.resolve({ ok: false, error: { code: 'CONNECTION_CLOSED', message: 'client closed' } });
+      if (timer) {
+        clearTimeout(timer);
+        timer = null;
+      }
+      // A link that has been up before keeps repairing itself; a first attempt reports to its caller.
+      return attemptOpen(state === 'backoff');
+    },
+    reopen(reason: FarsideError): Promise<Result<C>> {
+      if (state === 'closed') return Promise.resolve({ ok: false, error: { code: 'CONNECTION_CLOSED', message: 'client closed' } });
+      if (timer) {
+        clearTimeout(timer);
+        timer = null;
+      }
+      const old = current;
+      current = null;
+      if (old) {
+        retired.add(old);
+        old.close(reason);
+      }
+      return attemptOpen(old !== null);
+    },
+    async close(reason: FarsideError): Promise<void> {
+      if (timer) {
+        clearTimeout(timer);
+        timer = null;
+      }
+      setState('closed');
+      const old = current;
+      current = null;
+      if (old) {
+        old.close(reason);
+        await old.closed;
+      }
+    },
+  };
+}
