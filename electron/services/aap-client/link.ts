@@ -61,13 +61,17 @@ export function createLink<C extends LinkConnection>(opts: LinkOptions<C>): Link
 
   function adopt(conn: C): void {
     current = conn;
-    attempt = 0;
+    const upSince = Date.now();
     setState('up');
     void conn.closed.then((reason) => {
       if (retired.has(conn)) return;
       if (current === conn) current = null;
       if (state === 'closed' || state === 'failed') return;
-      opts.log({ event: 'aap-connection-lost', link: opts.name, code: reason.code, reason: reason.message });
+      // Only a connection that stayed up for a while resets the backoff: a node that accepts and then
+      // drops at once must not be hammered at the initial rate.
+      const lived = Date.now() - upSince;
+      if (lived >= opts.backoff.maxMs) attempt = 0;
+      opts.log({ event: 'aap-connection-lost', link: opts.name, code: reason.code, reason: reason.message, upMs: lived });
       schedule();
     });
   }

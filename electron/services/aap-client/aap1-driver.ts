@@ -1,0 +1,141 @@
+/**
+ * AAP v1 behind the client interface: one connection both sends and receives (protocols.md §4.3). Its
+ * link reconnects after a drop and registers the agent again before anything else, so that the gap in
+ * which uD3TN drops our bundles (ud3tn-behaviour.md §11) stays as short as the backoff allows.
+ */
+import { err, ok, type FarsideError, type Result } from '../../../shared/errors';
+import { decodeAapBundleId } from '../../../shared/protocol/aap';
+import { openAap1Connection, type Aap1Connection } from './aap1-connection';
+import type { DriverOptions, ProtocolDriver, Registration } from './driver';
+import { agentIdOf, checkNodeId, endpointOf } from './endpoint';
+import { createLink } from './link';
+import type { BundleId } from './types';
+
+const CLOSED: FarsideError = { code: 'CONNECTION_CLOSED', message: 'client closed' };
+
+export function createAap1Driver(o: DriverOptions): ProtocolDriver {
+  let nodeId: string | null = null;
+  let registration: Registration | null = o.registration;
+  /** The EID registered on the current connection; null while unregistered. */
+  let endpoint: string | null = null;
+  let paused = false;
+
+  function agentFor(node: string, r: Registration): Result<string> {
+    if ('agentId' in r) {
+      const e = endpointOf(node, r.agentId);
+      return e.ok ? ok(r.agentId) : e;
+    }
+    return agentIdOf(node, r.endpoint);
+  }
+
+  async function open(): Promise<Result<Aap1Connection>> {
+    endpoint = null;
+    const opened = await openAap1Connection({
+      transport: o.transport,
+      connectTimeoutMs: o.connectTimeoutMs,
+      requestTimeoutMs: o.requestTimeoutMs,
+      maxPayloadBytes: o.maxPayloadBytes,
+      keepaliveMs: o.keepaliveSeconds * 1000,
+      log: o.log,
+      onBundle: (source, payload, isBibe) => {
+        o.inbox.push({ source, destination: endpoint ?? nodeId ?? '', payload, bundleId: null, isBibe });
+      },
+    });
+    if (!opened.ok) return opened;
+    const conn = opened.value;
+    const node = checkNodeId(conn.nodeId);
+    if (!node.ok) {
+      conn.close(node.error);
+      return node;
+    }
+    if (nodeId !== null && nodeId !== conn.nodeId) {
+      o.log({ event: 'aap-node-id-changed', from: nodeId, to: conn.nodeId });
+    }
+    nodeId = conn.nodeId;
+    conn.setPaused(paused);
+    if (registration) {
+      const registered = await registerOn(conn, nodeId, registration);
+      if (!registered.ok) {
+        conn.close(registered.error);
+        return registered;
+      }
+    }
+    return ok(conn);
+  }
+
+  async function registerOn(conn: Aap1Connection, node: string, r: Registration): Promise<Result<string>> {
+    const agent = agentFor(node, r);
+    if (!agent.ok) return agent;
+    const acked = await conn.register(agent.value);
+    if (!acked.ok) {
+      // uD3TN drops the connection's old registration before it checks the new ID.
+      endpoint = null;
+      return acked;
+    }
+    const eid = endpointOf(node, agent.value);
+    if (eid.ok) endpoint = eid.value;
+    o.log({ event: 'aap-registered', endpoint });
+    return eid;
+  }
+
+  const link = createLink<Aap1Connection>({
+    name: 'aap1',
+    open,
+    backoff: o.reconnect,
+    log: o.log,
+    isFatal: (e) => e.code === 'AAP_VERSION_MISMATCH',
+    onState: o.onLinkState,
+  });
+
+  return {
+    get nodeId(): string | null {
+      return nodeId;
+    },
+    get endpoint(): string | null {
+      return endpoint;
+    },
+    async connect(): Promise<Result<{ nodeId: string }>> {
+      const r = await link.open();
+      if (!r.ok) return r;
+      return ok({ nodeId: r.value.nodeId });
+    },
+    async register(agentId: string): Promise<Result<{ endpoint: string }>> {
+      const conn = link.current;
+      if (!conn || nodeId === null) return err('CONNECTION_CLOSED', 'not connected: register() needs the node ID from WELCOME');
+      const wanted: Registration = { agentId };
+      const r = await registerOn(conn, nodeId, wanted);
+      registration = r.ok ? wanted : null;
+      return r.ok ? ok({ endpoint: r.value }) : r;
+    },
+    async send(destination: string, payload: Uint8Array): Promise<Result<BundleId>> {
+      const conn = link.current;
+      if (!conn) return err('CONNECTION_CLOSED', `not connected (${link.state})`);
+      const source = endpoint;
+      if (source === null) {
+        // v0.13 answers nothing to SENDBUNDLE before REGISTER (ud3tn-behaviour.md §5.3): refuse here.
+        return err('INVALID_ARGUMENT', 'send() needs a registered agent: uD3TN does not answer SENDBUNDLE before REGISTER');
+      }
+      const confirmed = await conn.sendBundle(destination, payload);
+      if (!confirmed.ok) return confirmed;
+      const id = decodeAapBundleId(confirmed.value);
+      if (!id.ok) return id;
+      if (id.value.form !== 'timestamp') {
+        return err('UNSUPPORTED', 'SENDCONFIRM carries a sequence-form bundle ID (bit 62), which holds no creation time');
+      }
+      return ok({ source, creationTime: id.value.creationTime, sequence: id.value.sequence });
+    },
+    async ping(): Promise<Result<void>> {
+      const conn = link.current;
+      if (!conn) return err('CONNECTION_CLOSED', `not connected (${link.state})`);
+      return conn.ping();
+    },
+    receive(): void {
+      // AAP v1 delivers RECVBUNDLE on the registered connection; nothing to open.
+    },
+    setPaused(p: boolean): void {
+      paused = p;
+      link.current?.setPaused(p);
+    },
+    close: () => link.close(CLOSED),
+  };
+}
