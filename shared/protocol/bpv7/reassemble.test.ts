@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { hex, ud3tnVector } from '../../test-support/vectors';
+import { decodeBundle } from './bundle';
 import { BlockFlag, BundleFlag } from './flags';
 import { createReassembler } from './reassemble';
 import type { PendingAdu, ReassemblyResult } from './reassemble';
@@ -43,6 +45,48 @@ function permutations<T>(items: readonly T[]): T[][] {
   if (items.length <= 1) return [items.slice()];
   return items.flatMap((x, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [x, ...rest]));
 }
+
+describe('uD3TN v0.13 fragments (fragments/fragment_01..04)', () => {
+  const fragments = [1, 2, 3, 4].map((n) => {
+    const r = decodeBundle(ud3tnVector(`fragments/fragment_0${n}.bundle.bin`));
+    if (!r.ok) throw new Error(r.error.message);
+    return r.value.bundle;
+  });
+  const adu = ud3tnVector('fragments/bsmtp_long_payload.bin');
+  const created = 848946038379; // their creation time (README); lifetime 86 400 000 ms
+
+  it('reassemble in every order to exactly bsmtp_long_payload.bin', () => {
+    for (const order of permutations(fragments)) {
+      const r = createReassembler({ now: () => created + 1000 });
+      const results = order.map((f) => r.add(f));
+      expect(results.slice(0, 3).map((x) => x.kind)).toEqual(['incomplete', 'incomplete', 'incomplete']);
+      const b = complete(results[3] as ReassemblyResult);
+      expect(b.blocks).toHaveLength(1);
+      expect(hex((b.blocks[0] as CanonicalBlock).data)).toBe(hex(adu));
+      expect(b.primary).toMatchObject({ flags: 0, creation: { time: created, sequence: 1 }, lifetime: 86_400_000 });
+      expect(b.primary.fragment).toBeUndefined();
+    }
+  });
+
+  it('shows progress while incomplete', () => {
+    const r = createReassembler({ now: () => created + 1000 });
+    r.add(fragments[3] as Bundle);
+    r.add(fragments[1] as Bundle);
+    expect(r.pending()).toEqual([
+      {
+        source: { scheme: 'dtn', ssp: '//earth.dtn/smtp' },
+        creation: { time: created, sequence: 1 },
+        totalAduLength: 3113,
+        receivedBytes: 945 + 278,
+        fragments: 2,
+        ranges: [[945, 1890], [2835, 3113]],
+        firstReceivedAt: created + 1000,
+        expiresAt: created + 86_400_000,
+      },
+    ]);
+    expect(r.bufferedBytes()).toBe(3113);
+  });
+});
 
 describe('reassembly (RFC 9171 §5.9)', () => {
   const whole = adu(100);
