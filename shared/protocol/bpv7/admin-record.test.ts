@@ -3,21 +3,21 @@ import fc from 'fast-check';
 import { eidArb } from '../../test-support/bpv7-arbitraries';
 import { fromHex, hex, ud3tnVector } from '../../test-support/vectors';
 import { AdminRecordType, decodeAdminRecord, encodeAdminRecord } from './admin-record';
+import { decodeBundle, payloadBlockOf } from './bundle';
+import { BundleFlag } from './flags';
 import type { AdminRecord } from './admin-record';
 import { describeStatusReason, isKnownStatusReason, StatusReason } from './report-reasons';
 import { assertionTime, isAsserted } from './status-report';
 import type { StatusAssertion, StatusReport } from './status-report';
 
-/**
- * The payload of a uD3TN status-report bundle. Every report in status-reports/ is 116 bytes and ends with
- * the payload block `85 01 01 00 00 58 2d <45 bytes>` and the break (README "Decoded bundles").
- */
+/** The payload of a uD3TN status-report bundle (README "Decoded bundles": 45 bytes, flags 0x02). */
 function reportPayload(n: string): Uint8Array {
-  const bundle = ud3tnVector(`status-reports/mars-to-earth_${n}.bundle.bin`);
-  expect(bundle.length).toBe(116);
-  expect(hex(bundle.subarray(116 - 1 - 45 - 7, 116 - 1 - 45))).toBe('8501010000582d');
-  expect(bundle[115]).toBe(0xff);
-  return bundle.subarray(116 - 1 - 45, 115);
+  const r = decodeBundle(ud3tnVector(`status-reports/mars-to-earth_${n}.bundle.bin`));
+  if (!r.ok) throw new Error(r.error.message);
+  expect(r.value.bundle.primary.flags).toBe(BundleFlag.ADMIN_RECORD);
+  const payload = payloadBlockOf(r.value.bundle);
+  expect(payload?.data.length).toBe(45);
+  return payload?.data ?? new Uint8Array(0);
 }
 
 const SENDER = { scheme: 'dtn', ssp: '//sender.dtn/smtp' } as const;
