@@ -58,8 +58,12 @@ export interface Cla {
   readonly name: ClaName;
   /** Listen on host:port; bundles received go to the sink given at construction. */
   listen(host: string, port: number): Promise<Result<ClaListener>>;
-  /** Open a link to "host:port" (the part of a CLA address after "<cla>:"). */
-  connect(hostPort: string): Promise<Result<ClaLink>>;
+  /**
+   * Open a link to "host:port" (the part of a CLA address after "<cla>:"). `peerNodeId` is the node the
+   * contact is for: a CLA whose sessions carry bundles both ways (TCPCLv3) reuses an open session with
+   * that peer, incoming ones included, instead of dialing; MTCP and SMTCP ignore it.
+   */
+  connect(hostPort: string, peerNodeId?: string): Promise<Result<ClaLink>>;
   /** Close every listener and link. */
   close(): Promise<void>;
 }
