@@ -1,0 +1,87 @@
+/**
+ * Bundle bytes too large to keep well inside SQLite live in files beside the database, one per bundle,
+ * named after the row's sequence number. A put writes the file completely (`<seq>.tmp`, fsynced when
+ * durability is 'power') and renames it to `<seq>.bundle` before the row commits, so a committed row
+ * always finds its file; a delete commits first and unlinks after. A crash between the two steps leaves
+ * only a file without a row, which `sweep` removes on the next open.
+ *
+ * Why files: on this machine SQLite (WAL, synchronous=NORMAL) managed about 105 put+delete/s of 1 MiB
+ * blobs (290/s with a larger WAL checkpoint), files about 1,800/s; for 1 KiB rows SQLite is faster than a
+ * file per bundle (11,700/s against 4,400/s). measure.ts repeats the measurement.
+ *
+ * These functions throw Node's fs errors; the store turns them into IO_ERROR results.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface BlobFiles {
+  write(seq: number, bytes: Uint8Array): void;
+  read(seq: number): Uint8Array;
+  remove(seq: number): void;
+  /** Delete files of sequence numbers not in `keep`, and unfinished .tmp files; returns how many. */
+  sweep(keep: ReadonlySet<number>): number;
+  /** Sequence numbers that have a file. */
+  list(): Set<number>;
+}
+
+const SUFFIX = '.bundle';
+
+export function openBlobFiles(dir: string, fsync: boolean): BlobFiles {
+  mkdirSync(dir, { recursive: true });
+  const file = (seq: number): string => join(dir, `${seq}${SUFFIX}`);
+
+  function syncDir(): void {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  return {
+    write(seq, bytes) {
+      const tmp = join(dir, `${seq}.tmp`);
+      const fd = openSync(tmp, 'w');
+      try {
+        let done = 0;
+        while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+        if (fsync) fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, file(seq));
+      if (fsync) syncDir();
+    },
+
+    read(seq) {
+      const buf = readFileSync(file(seq));
+      return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    },
+
+    remove(seq) {
+      unlinkSync(file(seq));
+    },
+
+    sweep(keep) {
+      let removed = 0;
+      for (const name of readdirSync(dir)) {
+        const seq = name.endsWith(SUFFIX) ? Number(name.slice(0, -SUFFIX.length)) : Number.NaN;
+        if (Number.isSafeInteger(seq) && keep.has(seq)) continue;
+        unlinkSync(join(dir, name));
+        removed++;
+      }
+      return removed;
+    },
+
+    list() {
+      const out = new Set<number>();
+      for (const name of readdirSync(dir)) {
+        if (!name.endsWith(SUFFIX)) continue;
+        const seq = Number(name.slice(0, -SUFFIX.length));
+        if (Number.isSafeInteger(seq)) out.add(seq);
+      }
+      return out;
+    },
+  };
+}

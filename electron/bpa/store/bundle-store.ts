@@ -1,0 +1,341 @@
+/**
+ * The durable bundle store on SQLite (better-sqlite3 12, WAL). Contract and options: types.ts.
+ *
+ * Durability: a put commits one transaction before it returns. With journal_mode=WAL and
+ * synchronous=NORMAL the commit is written to the WAL file (a write(2), not yet fsynced): that survives
+ * the death of the process, kill -9 included (store.int.test.ts checks it), but not power loss or an OS
+ * crash, which can lose the last commits. durability 'power' sets synchronous=FULL (the WAL is fsynced at
+ * every commit) and fsyncs blob files and their directory, at the price of an fsync per put.
+ *
+ * Limits are checked before anything is written, from counters kept in memory (loaded at open): the store
+ * expects to be the only writer of its database, as the BPA is.
+ */
+import { dirname } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { err, ok } from '../../../shared/errors';
+import type { Result } from '../../../shared/errors';
+import { nodeIdOf, routingKeyOf } from '../router/routing-key';
+import { openBlobFiles } from './blob-files';
+import type { BlobFiles } from './blob-files';
+import { META_COLUMNS, SCHEMA_SQL, SCHEMA_VERSION } from './schema';
+import { BUNDLE_STATES } from './types';
+import type { BundleMeta, BundleState, BundleStore, BundleStoreOptions, NewBundle, StoreRecovery } from './types';
+
+const DEFAULT_INLINE_MAX_BYTES = 64 * 1024;
+
+interface MetaRow {
+  id: string;
+  destination: string;
+  source: string;
+  created_at: number;
+  expires_at: number;
+  size: number;
+  state: BundleState;
+  agent: string | null;
+  next_attempt_at: number | null;
+  contact_hint: string | null;
+  report_flags: number;
+  stored_at: number;
+}
+
+interface DataRow extends MetaRow {
+  seq: number;
+  in_file: number;
+  data: Buffer | null;
+}
+
+interface FileRow {
+  id: string;
+  seq: number;
+  size: number;
+  in_file: number;
+}
+
+function toMeta(r: MetaRow): BundleMeta {
+  return {
+    id: r.id,
+    destination: r.destination,
+    source: r.source,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    size: r.size,
+    state: r.state,
+    ...(r.agent === null ? {} : { agent: r.agent }),
+    ...(r.next_attempt_at === null ? {} : { nextAttemptAt: r.next_attempt_at }),
+    ...(r.contact_hint === null ? {} : { contactHint: r.contact_hint }),
+    reportFlags: r.report_flags,
+    storedAt: r.stored_at,
+  };
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** A Buffer view of the bytes (better-sqlite3 binds Buffers as BLOBs), without copying. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function checkNew(e: NewBundle): string | undefined {
+  if (typeof e.id !== 'string' || e.id === '') return 'the bundle id is empty';
+  if (!BUNDLE_STATES.includes(e.state)) return `unknown state ${JSON.stringify(e.state)}`;
+  for (const [name, v] of [['createdAt', e.createdAt], ['expiresAt', e.expiresAt], ['reportFlags', e.reportFlags]] as const) {
+    if (!Number.isSafeInteger(v)) return `${name} must be an integer, got ${v}`;
+  }
+  if (e.nextAttemptAt !== undefined && !Number.isSafeInteger(e.nextAttemptAt)) return `nextAttemptAt must be an integer, got ${e.nextAttemptAt}`;
+  if (!(e.bytes instanceof Uint8Array)) return 'bytes must be a Uint8Array';
+  return undefined;
+}
+
+function openDatabase(path: string, durability: 'process' | 'power'): Database.Database {
+  mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${durability === 'power' ? 'FULL' : 'NORMAL'}`);
+    const version = db.pragma('user_version', { simple: true });
+    if (version === 0) {
+      db.transaction(() => {
+        db.exec(SCHEMA_SQL);
+        db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      })();
+    } else if (version !== SCHEMA_VERSION) {
+      throw new Error(`the store at ${path} has schema version ${String(version)}; this Farside reads version ${SCHEMA_VERSION}`);
+    }
+    return db;
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
+
+/** Remove what a crash between a blob file and its row left behind (blob-files.ts). */
+function recover(db: Database.Database, blobs: BlobFiles): StoreRecovery {
+  const fileRows = db.prepare<[], FileRow>('SELECT id, seq, size, in_file FROM bundles WHERE in_file = 1').all();
+  const onDisk = blobs.list();
+  const keep = new Set<number>();
+  const rowsWithoutFile: string[] = [];
+  for (const row of fileRows) {
+    if (onDisk.has(row.seq)) keep.add(row.seq);
+    else rowsWithoutFile.push(row.id);
+  }
+  if (rowsWithoutFile.length > 0) {
+    const del = db.prepare<[string]>('DELETE FROM bundles WHERE id = ?');
+    db.transaction(() => {
+      for (const id of rowsWithoutFile) del.run(id);
+    })();
+  }
+  return { orphanFilesRemoved: blobs.sweep(keep), rowsWithoutFile };
+}
+
+export function createBundleStore(options: BundleStoreOptions): Result<BundleStore> {
+  const { path, maxBytes, maxBundles, clock } = options;
+  const durability = options.durability ?? 'process';
+  const inlineMaxBytes = options.inlineMaxBytes ?? DEFAULT_INLINE_MAX_BYTES;
+  if (!(maxBytes >= 0) || !(maxBundles >= 0)) return err('INVALID_ARGUMENT', `store limits must be non-negative (maxBytes ${maxBytes}, maxBundles ${maxBundles})`);
+
+  let db: Database.Database;
+  let blobs: BlobFiles;
+  let recovery: StoreRecovery;
+  try {
+    db = openDatabase(path, durability);
+    blobs = openBlobFiles(`${path}.blobs`, durability === 'power');
+    recovery = recover(db, blobs);
+  } catch (e) {
+    return err('IO_ERROR', `cannot open the bundle store at ${path}: ${message(e)}`);
+  }
+
+  const totals = db.prepare<[], { n: number; bytes: number; seq: number }>('SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes, coalesce(max(seq), 0) AS seq FROM bundles').get();
+  let count = totals?.n ?? 0;
+  let totalBytes = totals?.bytes ?? 0;
+  let lastSeq = totals?.seq ?? 0;
+
+  const insertBundle = db.prepare(
+    `INSERT INTO bundles (id, destination, destination_node, source, created_at, expires_at, size, state, agent, next_attempt_at, contact_hint, report_flags, stored_at, seq, in_file, data)
+     VALUES (@id, @destination, @destinationNode, @source, @createdAt, @expiresAt, @size, @state, @agent, @nextAttemptAt, @contactHint, @reportFlags, @storedAt, @seq, @inFile, @data)`,
+  );
+  const upsertSeen = db.prepare<[string, number]>(
+    'INSERT INTO seen (id, expires_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)',
+  );
+  const selectExists = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM bundles WHERE id = ?');
+  const selectSeen = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM seen WHERE id = ?');
+  const selectData = db.prepare<[string], DataRow>(`SELECT ${META_COLUMNS}, seq, in_file, data FROM bundles WHERE id = ?`);
+  const selectFile = db.prepare<[string], FileRow>('SELECT id, seq, size, in_file FROM bundles WHERE id = ?');
+  const deleteBundle = db.prepare<[string]>('DELETE FROM bundles WHERE id = ?');
+  const listState = db.prepare<[string], MetaRow>(`SELECT ${META_COLUMNS} FROM bundles WHERE state = ? ORDER BY seq`);
+  const listNode = db.prepare<[string], MetaRow>(`SELECT ${META_COLUMNS} FROM bundles WHERE destination_node = ? ORDER BY seq`);
+  const listAgent = db.prepare<[string], MetaRow>(`SELECT ${META_COLUMNS} FROM bundles WHERE agent = ? AND state = 'deliver' ORDER BY seq`);
+  const listContact = db.prepare<[string], MetaRow>(`SELECT ${META_COLUMNS} FROM bundles WHERE contact_hint = ? ORDER BY seq`);
+  const selectExpired = db.prepare<[number], MetaRow & { seq: number; in_file: number }>(`SELECT ${META_COLUMNS}, seq, in_file FROM bundles WHERE expires_at <= ? ORDER BY expires_at, seq`);
+  const deleteExpired = db.prepare<[number]>('DELETE FROM bundles WHERE expires_at <= ?');
+  const deleteSeenExpired = db.prepare<[number]>('DELETE FROM seen WHERE expires_at <= ?');
+  const selectNextExpiry = db.prepare<[], { t: number | null }>('SELECT min(expires_at) AS t FROM bundles');
+
+  const putTx = db.transaction((row: Record<string, unknown>, id: string, expiresAt: number) => {
+    insertBundle.run(row);
+    upsertSeen.run(id, expiresAt);
+  });
+
+  function removeFile(seq: number): void {
+    try {
+      blobs.remove(seq);
+    } catch {
+      // Left for the sweep at the next open (blob-files.ts); the row is already gone.
+    }
+  }
+
+  const store: BundleStore = {
+    recovery,
+
+    put(entry) {
+      const problem = checkNew(entry);
+      if (problem !== undefined) return err('INVALID_ARGUMENT', problem);
+      const now = clock();
+      if (entry.expiresAt <= now) return err('EXPIRED', `bundle ${entry.id} expired at ${new Date(entry.expiresAt).toISOString()}`);
+      const size = entry.bytes.length;
+      if (count + 1 > maxBundles || totalBytes + size > maxBytes) {
+        return err(
+          'STORE_FULL',
+          `bundle store full: ${count} bundles, ${totalBytes} bytes held; limits ${maxBundles} bundles, ${maxBytes} bytes; refused ${size}-byte bundle ${entry.id}`,
+        );
+      }
+      if (selectExists.get(entry.id) !== undefined) return err('CONFLICT', `bundle ${entry.id} is already stored`);
+      const seq = lastSeq + 1;
+      const inFile = size > inlineMaxBytes;
+      try {
+        if (inFile) blobs.write(seq, entry.bytes);
+        putTx(
+          {
+            id: entry.id,
+            destination: entry.destination,
+            destinationNode: routingKeyOf(entry.destination),
+            source: entry.source,
+            createdAt: entry.createdAt,
+            expiresAt: entry.expiresAt,
+            size,
+            state: entry.state,
+            agent: entry.agent ?? null,
+            nextAttemptAt: entry.nextAttemptAt ?? null,
+            contactHint: entry.contactHint ?? null,
+            reportFlags: entry.reportFlags,
+            storedAt: now,
+            seq,
+            inFile: inFile ? 1 : 0,
+            data: inFile ? null : asBuffer(entry.bytes),
+          },
+          entry.id,
+          entry.expiresAt,
+        );
+      } catch (e) {
+        if (inFile) removeFile(seq);
+        return err('IO_ERROR', `cannot store bundle ${entry.id}: ${message(e)}`);
+      }
+      lastSeq = seq;
+      count++;
+      totalBytes += size;
+      return ok(undefined);
+    },
+
+    get(id) {
+      const row = selectData.get(id);
+      if (row === undefined) return err('NOT_FOUND', `no bundle ${id} in the store`);
+      let bytes: Uint8Array;
+      if (row.in_file === 1) {
+        try {
+          bytes = blobs.read(row.seq);
+        } catch (e) {
+          return err('IO_ERROR', `cannot read bundle ${id}: ${message(e)}`);
+        }
+      } else {
+        const data = row.data ?? Buffer.alloc(0);
+        bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      }
+      return ok({ ...toMeta(row), bytes });
+    },
+
+    update(id, patch) {
+      const sets: string[] = [];
+      const values: (string | number | null)[] = [];
+      if (patch.state !== undefined) {
+        if (!BUNDLE_STATES.includes(patch.state)) return err('INVALID_ARGUMENT', `unknown state ${JSON.stringify(patch.state)}`);
+        sets.push('state = ?');
+        values.push(patch.state);
+      }
+      for (const [column, value] of [['agent', patch.agent], ['next_attempt_at', patch.nextAttemptAt], ['contact_hint', patch.contactHint]] as const) {
+        if (value === undefined) continue;
+        sets.push(`${column} = ?`);
+        values.push(value);
+      }
+      if (sets.length === 0) return selectExists.get(id) === undefined ? err('NOT_FOUND', `no bundle ${id} in the store`) : ok(undefined);
+      try {
+        const r = db.prepare(`UPDATE bundles SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
+        return r.changes === 0 ? err('NOT_FOUND', `no bundle ${id} in the store`) : ok(undefined);
+      } catch (e) {
+        return err('IO_ERROR', `cannot update bundle ${id}: ${message(e)}`);
+      }
+    },
+
+    delete(id) {
+      const row = selectFile.get(id);
+      if (row === undefined) return false;
+      deleteBundle.run(id);
+      count--;
+      totalBytes -= row.size;
+      if (row.in_file === 1) removeFile(row.seq);
+      return true;
+    },
+
+    has(id) {
+      return selectSeen.get(id) !== undefined;
+    },
+
+    markSeen(id, expiresAt) {
+      upsertSeen.run(id, expiresAt);
+    },
+
+    listByState(state) {
+      return listState.all(state).map(toMeta);
+    },
+
+    listForDestinationNode(nodeId) {
+      return listNode.all(nodeIdOf(nodeId) ?? nodeId).map(toMeta);
+    },
+
+    listForAgent(agentEid) {
+      return listAgent.all(agentEid).map(toMeta);
+    },
+
+    listForContact(contactId) {
+      return listContact.all(contactId).map(toMeta);
+    },
+
+    expire(now) {
+      const rows = selectExpired.all(now);
+      db.transaction(() => {
+        deleteExpired.run(now);
+        deleteSeenExpired.run(now);
+      })();
+      for (const row of rows) {
+        count--;
+        totalBytes -= row.size;
+        if (row.in_file === 1) removeFile(row.seq);
+      }
+      return rows.map(toMeta);
+    },
+
+    nextExpiry() {
+      return selectNextExpiry.get()?.t ?? undefined;
+    },
+
+    usage() {
+      return { bundles: count, bytes: totalBytes, maxBytes, maxBundles };
+    },
+
+    close() {
+      db.close();
+    },
+  };
+  return ok(store);
+}
