@@ -322,6 +322,19 @@ describe.runIf(haveVectors).each<Transport>(['tcp', 'unix'])('AAP v1 server over
 });
 
 describe.each<Transport>(['tcp', 'unix'])('AAP v1 server over %s: robustness', (transport) => {
+  it.runIf(haveVectors)('earth-smtp sent in one write, or one byte per write, gets all its replies, in order', async () => {
+    const files = ud3tnVectorNames('aap1').filter((n) => n.startsWith('earth-smtp_'));
+    const requests = Buffer.concat(files.filter((n) => n.includes('_c2n_')).map((n) => ud3tnVector(`aap1/${n}`)));
+    const replies = hex(Buffer.concat(files.filter((n) => n.includes('_n2c_')).map((n) => ud3tnVector(`aap1/${n}`))));
+    // Two nodes: one fake clock per node, so both SENDCONFIRMs carry sequence number 1.
+    const whole = await (await startNode(transport, EARTH, 848946032538)).connect();
+    await whole.write(requests);
+    expect(hex(await whole.read(replies.length / 2))).toBe(replies);
+    const trickle = await (await startNode(transport, EARTH, 848946032538)).connect();
+    for (const b of requests) await trickle.write(Uint8Array.of(b));
+    expect(hex(await trickle.read(replies.length / 2))).toBe(replies);
+  });
+
   it('answers 256 KiB of undecodable bytes with as many NACKs, then PING → ACK, while another connection is served normally', async () => {
     const node = await startNode(transport, EARTH, 848946032538);
     const flooder = await node.connect();
