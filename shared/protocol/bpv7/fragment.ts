@@ -56,11 +56,11 @@ export interface FragmentOptions {
   readonly maxFragments?: number;
 }
 
-/** Estimated encoded size of a fragment without its payload bytes, per fragment kind (see above). */
-export interface FragmentHeaderSizes {
-  /** The fragment of offset 0 (relative to the bundle being fragmented): every extension block. */
+/** A size per fragment kind (header estimates, payload capacities). */
+export interface FragmentSizes {
+  /** The first fragment (offset 0 relative to the bundle being fragmented): it carries every extension block. */
   readonly first: number;
-  /** Every other fragment: only the blocks flagged "replicate in every fragment". */
+  /** Every later fragment: it carries only the blocks flagged "replicate in every fragment". */
   readonly later: number;
 }
 
@@ -117,12 +117,16 @@ function headerEstimate(p: Parts, extensions: readonly CanonicalBlock[]): number
   return encodedBundleSize(probe) - headSize(0) + headSize(p.payload.data.length);
 }
 
-function headerSizesOf(p: Parts): FragmentHeaderSizes {
+function headerSizesOf(p: Parts): FragmentSizes {
   return { first: headerEstimate(p, p.extensions), later: headerEstimate(p, p.extensions.filter(isReplicated)) };
 }
 
-/** Header estimates of the fragments of `bundle` (uD3TN's first/later fragment minimum sizes). */
-export function fragmentHeaderSizes(bundle: Bundle): Result<FragmentHeaderSizes> {
+/**
+ * Estimated encoded size of a fragment of `bundle` without its payload bytes (uD3TN's first and
+ * last/mid fragment minimum sizes, see the file comment); a real fragment is never larger than this plus
+ * its payload slice.
+ */
+export function fragmentHeaderSizes(bundle: Bundle): Result<FragmentSizes> {
   const p = parts(bundle);
   return p.ok ? ok(headerSizesOf(p.value)) : p;
 }
@@ -131,7 +135,7 @@ export function fragmentHeaderSizes(bundle: Bundle): Result<FragmentHeaderSizes>
  * Payload bytes a fragment of at most `maxBundleBytes` can carry, first and later fragments (may be
  * ≤ 0 when the headers alone do not fit).
  */
-export function fragmentPayloadCapacity(bundle: Bundle, maxBundleBytes: number): Result<FragmentHeaderSizes> {
+export function fragmentPayloadCapacity(bundle: Bundle, maxBundleBytes: number): Result<FragmentSizes> {
   const h = fragmentHeaderSizes(bundle);
   return h.ok ? ok({ first: maxBundleBytes - h.value.first, later: maxBundleBytes - h.value.later }) : h;
 }
