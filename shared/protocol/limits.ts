@@ -87,6 +87,10 @@ export const LIMITS = {
   contactPlanMaxBytes: 16 * MiB,
   /** Contacts held by one router (config commands and files beyond this are refused). */
   contactPlanMaxContacts: 65536,
+
+  // ---- Embedded BPA: bundle store ----
+  /** Bundle ids remembered for duplicate suppression; beyond it the earliest-expiring are forgotten first. */
+  bundleStoreMaxSeenIds: 1_000_000,
 } as const;
 
 export type Limits = typeof LIMITS;

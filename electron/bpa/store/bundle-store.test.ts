@@ -211,6 +211,15 @@ describe('expiry and duplicates', () => {
     expect(store.has('reassembled 0 3113')).toBe(false);
   });
 
+  it('forgets the earliest-expiring ids beyond maxSeenIds', () => {
+    const store = openStore({ maxSeenIds: 100 });
+    for (let i = 0; i < 100; i++) store.markSeen(`id ${i}`, T0 + 1000 + i);
+    expect([store.has('id 0'), store.has('id 99')]).toEqual([true, true]);
+    store.markSeen('id 100', T0 + 1000 + 100);
+    // One over the limit: the earliest-expiring 1% plus the excess go.
+    expect([store.has('id 0'), store.has('id 1'), store.has('id 2'), store.has('id 100')]).toEqual([false, false, true, true]);
+  });
+
   it('seen keeps the latest expiry', () => {
     const store = openStore();
     store.markSeen('x', T0 + 9000);

@@ -14,6 +14,7 @@ import { dirname } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { err, ok } from '../../../shared/errors';
+import { LIMITS } from '../../../shared/protocol/limits';
 import type { Result } from '../../../shared/errors';
 import { nodeIdOf, routingKeyOf } from '../router/routing-key';
 import { openBlobFiles } from './blob-files';
@@ -95,6 +96,10 @@ function openDatabase(path: string, durability: 'process' | 'power'): Database.D
   try {
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${durability === 'power' ? 'FULL' : 'NORMAL'}`);
+    // Checkpoint every ~40 MB of WAL instead of every 4 MB: puts write less often into the database file
+    // (1 KiB put+delete went from 2,700/s to 5,000/s); the WAL is cut back to 64 MB after a checkpoint.
+    db.pragma('wal_autocheckpoint = 10000');
+    db.pragma('journal_size_limit = 67108864');
     const version = db.pragma('user_version', { simple: true });
     if (version === 0) {
       db.transaction(() => {
@@ -156,9 +161,9 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
     `INSERT INTO bundles (id, destination, destination_node, source, created_at, expires_at, size, state, agent, next_attempt_at, contact_hint, report_flags, stored_at, seq, in_file, data)
      VALUES (@id, @destination, @destinationNode, @source, @createdAt, @expiresAt, @size, @state, @agent, @nextAttemptAt, @contactHint, @reportFlags, @storedAt, @seq, @inFile, @data)`,
   );
-  const upsertSeen = db.prepare<[string, number]>(
-    'INSERT INTO seen (id, expires_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)',
-  );
+  const insertSeen = db.prepare<[string, number]>('INSERT OR IGNORE INTO seen (id, expires_at) VALUES (?, ?)');
+  const raiseSeen = db.prepare<[number, string, number]>('UPDATE seen SET expires_at = ? WHERE id = ? AND expires_at < ?');
+  const evictSeen = db.prepare<[number]>('DELETE FROM seen WHERE id IN (SELECT id FROM seen ORDER BY expires_at LIMIT ?)');
   const selectExists = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM bundles WHERE id = ?');
   const selectSeen = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM seen WHERE id = ?');
   const selectData = db.prepare<[string], DataRow>(`SELECT ${META_COLUMNS}, seq, in_file, data FROM bundles WHERE id = ?`);
@@ -173,10 +178,24 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
   const deleteSeenExpired = db.prepare<[number]>('DELETE FROM seen WHERE expires_at <= ?');
   const selectNextExpiry = db.prepare<[], { t: number | null }>('SELECT min(expires_at) AS t FROM bundles');
 
+  let seenCount = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM seen').get()?.n ?? 0;
+  const maxSeen = options.maxSeenIds ?? LIMITS.bundleStoreMaxSeenIds;
+
+  /** Record an id as seen until `expiresAt` (the later expiry wins); forget the earliest-expiring 1% when over the limit. */
+  function remember(id: string, expiresAt: number): void {
+    if (insertSeen.run(id, expiresAt).changes === 0) {
+      raiseSeen.run(expiresAt, id, expiresAt);
+      return;
+    }
+    seenCount++;
+    if (seenCount > maxSeen) seenCount -= evictSeen.run(seenCount - maxSeen + Math.ceil(maxSeen / 100)).changes;
+  }
+
   const putTx = db.transaction((row: Record<string, unknown>, id: string, expiresAt: number) => {
     insertBundle.run(row);
-    upsertSeen.run(id, expiresAt);
+    remember(id, expiresAt);
   });
+  const markSeenTx = db.transaction(remember);
 
   function removeFile(seq: number): void {
     try {
@@ -292,7 +311,7 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
     },
 
     markSeen(id, expiresAt) {
-      upsertSeen.run(id, expiresAt);
+      markSeenTx(id, expiresAt);
     },
 
     listByState(state) {
@@ -315,7 +334,7 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
       const rows = selectExpired.all(now);
       db.transaction(() => {
         deleteExpired.run(now);
-        deleteSeenExpired.run(now);
+        seenCount -= deleteSeenExpired.run(now).changes;
       })();
       for (const row of rows) {
         count--;

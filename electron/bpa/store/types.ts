@@ -89,6 +89,8 @@ export interface BundleStoreOptions {
   readonly durability?: 'process' | 'power';
   /** Bundles up to this size are kept inside the database, larger ones in files (default 64 KiB). */
   readonly inlineMaxBytes?: number;
+  /** Bundle ids remembered for duplicate suppression (default LIMITS.bundleStoreMaxSeenIds). */
+  readonly maxSeenIds?: number;
 }
 
 /** What opening the store had to clean up after a crash. */
