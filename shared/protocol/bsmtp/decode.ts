@@ -148,17 +148,17 @@ export function decodeBsmtp(bytes: Uint8Array): Result<DecodedBsmtp> {
 function readCommandLine(bytes: Uint8Array, start: number): Result<{ readonly text: string; readonly next: number }> {
   const n = bytes.length;
   const stop = Math.min(n, start + LIMITS.smtpMaxCommandLine - 1);
-  let text = '';
+  const codes: number[] = []; // printable US-ASCII, turned into the line's text in one call at its end
   for (let i = start; i < stop; i++) {
     const b = bytes[i]!;
     if (b >= 0x20 && b <= 0x7e) {
-      text += String.fromCharCode(b);
+      codes.push(b);
       continue;
     }
     if (b === CR) {
       if (i + 1 === n) return err('TRUNCATED', 'input ends between CR and LF', i + 1);
       if (bytes[i + 1] !== LF) return err('BSMTP_SMUGGLING', 'bare CR in a command line (only CRLF ends a line, RFC 5321 §2.3.8)', i);
-      return ok({ text, next: i + 2 });
+      return ok({ text: String.fromCharCode.apply(null, codes), next: i + 2 });
     }
     return badOctet(bytes, i, start, 'a command line');
   }

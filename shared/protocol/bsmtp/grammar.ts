@@ -20,7 +20,7 @@ import { LIMITS } from '../limits';
 import { err, ok } from '../../errors';
 import type { Result } from '../../errors';
 import type { EsmtpParams } from './types';
-import { decodeXtext } from './xtext';
+import { isXtext } from './xtext';
 
 export const CR = 0x0d;
 export const LF = 0x0a;
@@ -69,7 +69,8 @@ export function isEsmtpValue(text: string): boolean {
 type ParamRule = (value: string | null) => string | null;
 
 const SIZE_VALUE = /^[0-9]{1,20}$/;
-const NOTIFY_CONDITIONS: ReadonlySet<string> = new Set(['SUCCESS', 'FAILURE', 'DELAY']);
+/** RFC 3461 §4.1: NEVER alone, or SUCCESS, FAILURE, DELAY in any order, each at most once (the look-aheads). */
+const NOTIFY_VALUE = /^(?:NEVER|(SUCCESS|FAILURE|DELAY)(?:,(?!\1)(SUCCESS|FAILURE|DELAY)(?:,(?!\1|\2)(?:SUCCESS|FAILURE|DELAY))?)?)$/i;
 /** RFC 3461 §4.2: addr-type is an atom (RFC 5322 atext). */
 const ADDR_TYPE = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+$/;
 
@@ -77,7 +78,7 @@ function xtextWithin(max: number, name: string): ParamRule {
   return (value) => {
     if (value === null) return `${name} needs a value`;
     if (value.length > max) return `${name} is longer than ${max} characters`;
-    return decodeXtext(value).ok ? null : `${name} is not xtext (RFC 3461 §4)`;
+    return isXtext(value) ? null : `${name} is not xtext (RFC 3461 §4)`;
   };
 }
 
@@ -106,25 +107,14 @@ export const MAIL_PARAM_RULES: Readonly<Record<string, ParamRule>> = {
 
 /** RCPT TO parameters Farside knows (RFC 3461 §4.1, §4.2). */
 export const RCPT_PARAM_RULES: Readonly<Record<string, ParamRule>> = {
-  // NOTIFY=NEVER, or a comma list of SUCCESS, FAILURE, DELAY, each at most once
-  NOTIFY: (v) => {
-    if (v === null) return 'NOTIFY needs a value';
-    const items = v.toUpperCase().split(',');
-    if (items.length === 1 && items[0] === 'NEVER') return null;
-    const seen = new Set<string>();
-    for (const item of items) {
-      if (!NOTIFY_CONDITIONS.has(item) || seen.has(item)) return 'NOTIFY must be NEVER or a list of SUCCESS, FAILURE, DELAY (RFC 3461 §4.1)';
-      seen.add(item);
-    }
-    return null;
-  },
+  NOTIFY: (v) => (v !== null && NOTIFY_VALUE.test(v) ? null : 'NOTIFY must be NEVER or a list of SUCCESS, FAILURE, DELAY (RFC 3461 §4.1)'),
   // ORCPT=addr-type ";" xtext, at most 500 characters in all
   ORCPT: (v) => {
     if (v === null) return 'ORCPT needs a value';
     if (v.length > 500) return 'ORCPT is longer than 500 characters (RFC 3461 §4.2)';
     const semi = v.indexOf(';');
     if (semi <= 0 || !ADDR_TYPE.test(v.slice(0, semi))) return 'ORCPT must be addr-type;xtext (RFC 3461 §4.2)';
-    return decodeXtext(v.slice(semi + 1)).ok ? null : 'ORCPT address is not xtext (RFC 3461 §4.2)';
+    return isXtext(v.slice(semi + 1)) ? null : 'ORCPT address is not xtext (RFC 3461 §4.2)';
   },
 };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decodeXtext, encodeXtext } from './xtext';
+import { decodeXtext, encodeXtext, isXtext } from './xtext';
 
 describe('xtext (RFC 3461 §4)', () => {
   it('leaves "!" .. "~" alone except "+" and "="', () => {
@@ -50,5 +50,12 @@ describe('xtext (RFC 3461 §4)', () => {
         expect(decodeXtext(e.value)).toEqual({ ok: true, value: s });
       }),
     );
+  });
+});
+
+describe('isXtext', () => {
+  it('accepts exactly what decodeXtext accepts', () => {
+    const xtextish = fc.string({ unit: fc.constantFrom('+', '=', ' ', 'a', 'F', 'f', '0', '7', '8', '9', 'G', '~', '\u007f', 'é'), maxLength: 12 });
+    fc.assert(fc.property(xtextish, (s) => isXtext(s) === decodeXtext(s).ok), { numRuns: 2000 });
   });
 });

@@ -26,6 +26,14 @@ function hexValue(code: number): number {
   return -1;
 }
 
+/** The same grammar as one expression, for checking without decoding: xchars, or "+" and hex of 0x00..0x7F. */
+const XTEXT = /^(?:[\x21-\x2a\x2c-\x3c\x3e-\x7e]|\+[0-7][0-9A-F])*$/;
+
+/** True when `text` is xtext that decodeXtext accepts. */
+export function isXtext(text: string): boolean {
+  return XTEXT.test(text);
+}
+
 /** Encode US-ASCII text as xtext; INVALID_ARGUMENT for characters above 0x7F. */
 export function encodeXtext(text: string): Result<string> {
   let out = '';
