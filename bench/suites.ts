@@ -1,4 +1,5 @@
 /** The benchmark suites `npm run bench` runs, in order. */
+import { bpv7Suite } from './bpv7.bench';
 import type { Figure } from './measure';
 
 export interface Suite {
@@ -6,4 +7,4 @@ export interface Suite {
   run(): Promise<Figure[]>;
 }
 
-export const suites: readonly Suite[] = [];
+export const suites: readonly Suite[] = [bpv7Suite];
