@@ -48,6 +48,7 @@ import {
   isPathText,
   parseEsmtpParams,
 } from './grammar';
+import type { ParamRules } from './grammar';
 import type { DecodedBsmtp, EsmtpParams, Recipient, Transaction } from './types';
 
 interface OpenTransaction {
@@ -174,7 +175,7 @@ function readCommandLine(bytes: Uint8Array, start: number): Result<{ readonly te
 function parsePathCommand(
   text: string,
   prefix: string,
-  rules: Parameters<typeof parseEsmtpParams>[1],
+  rules: ParamRules,
   offset: number,
 ): Result<Recipient> {
   const open = prefix.length;

@@ -35,6 +35,7 @@ import {
   isEsmtpValue,
   isPathText,
 } from './grammar';
+import type { ParamRules } from './grammar';
 import type {
   DsnCondition,
   DsnNotify,
@@ -105,16 +106,17 @@ export function encodeBsmtpMessage(input: { readonly ehlo: string; readonly enve
 function prepareTransaction(transaction: EncodeTransaction, index: number): Result<PreparedTransaction> {
   const { envelope, message } = transaction;
   const where = `transaction ${index}`;
-  const shape = measureMessage(message);
-  if (shape.longestLine > LIMITS.smtpMaxTextLine) {
-    return err('LIMIT_EXCEEDED', `${where}: a message line of ${shape.longestLine} octets (CRLF included) exceeds LIMITS.smtpMaxTextLine (RFC 5321 §4.5.3.1.6)`);
-  }
   if (envelope.mailFrom !== '' && !isPathText(envelope.mailFrom)) {
     return err('INVALID_ARGUMENT', `${where}: MAIL FROM address must be printable US-ASCII without SP, "<" or ">"`);
   }
   if (envelope.rcptTo.length === 0) return err('INVALID_ARGUMENT', `${where}: at least one recipient is needed`);
   if (envelope.rcptTo.length > LIMITS.smtpMaxRecipients) {
     return err('LIMIT_EXCEEDED', `${where}: more than LIMITS.smtpMaxRecipients (${LIMITS.smtpMaxRecipients}) recipients`);
+  }
+  // the one scan of the message before it is written: size, stuffing and longest line
+  const shape = measureMessage(message);
+  if (shape.longestLine > LIMITS.smtpMaxTextLine) {
+    return err('LIMIT_EXCEEDED', `${where}: a message line of ${shape.longestLine} octets (CRLF included) exceeds LIMITS.smtpMaxTextLine (RFC 5321 §4.5.3.1.6)`);
   }
 
   const mailParams = mailParamsOf(envelope, shape);
@@ -188,7 +190,7 @@ function notifyValue(notify: DsnNotify): Result<string> {
 function withExtras(
   typed: EsmtpParams,
   extras: Readonly<EsmtpParams> | undefined,
-  rules: Readonly<Record<string, (value: string | null) => string | null>>,
+  rules: ParamRules,
 ): Result<EsmtpParams> {
   const params = typed;
   if (extras !== undefined) {

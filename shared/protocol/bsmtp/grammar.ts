@@ -67,6 +67,8 @@ export function isEsmtpValue(text: string): boolean {
 
 /** Checks a known parameter's value; returns the problem, or null when the value is well-formed. */
 type ParamRule = (value: string | null) => string | null;
+/** Known parameters of one command, keyword (upper case) → rule. */
+export type ParamRules = Readonly<Record<string, ParamRule>>;
 
 const SIZE_VALUE = /^[0-9]{1,20}$/;
 /** RFC 3461 §4.1: NEVER alone, or SUCCESS, FAILURE, DELAY in any order, each at most once (the look-aheads). */
@@ -86,7 +88,7 @@ function xtextWithin(max: number, name: string): ParamRule {
  * MAIL FROM parameters Farside knows, keyword → rule. Values are case-insensitive keywords where the RFCs
  * define keywords (RFC 5321 §2.4). These keywords are also the ones the encoder writes from typed options.
  */
-export const MAIL_PARAM_RULES: Readonly<Record<string, ParamRule>> = {
+export const MAIL_PARAM_RULES: ParamRules = {
   // RFC 1870 §3: size-value ::= 1*20DIGIT
   SIZE: (v) => (v !== null && SIZE_VALUE.test(v) ? null : 'SIZE must be 1 to 20 digits (RFC 1870 §3)'),
   // RFC 6152 §2: BODY=7BIT / BODY=8BITMIME. BODY=BINARYMIME (RFC 3030 §3) requires BDAT, which a BSMTP
@@ -106,7 +108,7 @@ export const MAIL_PARAM_RULES: Readonly<Record<string, ParamRule>> = {
 };
 
 /** RCPT TO parameters Farside knows (RFC 3461 §4.1, §4.2). */
-export const RCPT_PARAM_RULES: Readonly<Record<string, ParamRule>> = {
+export const RCPT_PARAM_RULES: ParamRules = {
   NOTIFY: (v) => (v !== null && NOTIFY_VALUE.test(v) ? null : 'NOTIFY must be NEVER or a list of SUCCESS, FAILURE, DELAY (RFC 3461 §4.1)'),
   // ORCPT=addr-type ";" xtext, at most 500 characters in all
   ORCPT: (v) => {
@@ -126,7 +128,7 @@ export const ORCPT_RFC822 = 'rfc822';
  * known keywords are checked against `rules`; unknown ones are kept (design.md principle 5). A repeated
  * keyword is refused: which one a processor would honour is undefined.
  */
-export function parseEsmtpParams(text: string, rules: Readonly<Record<string, ParamRule>>, offset: number): Result<EsmtpParams> {
+export function parseEsmtpParams(text: string, rules: ParamRules, offset: number): Result<EsmtpParams> {
   const params: EsmtpParams = {};
   if (text === '') return ok(params);
   if (text.charCodeAt(0) !== 0x20) return err('BSMTP_SYNTAX', 'expected SP before ESMTP parameters (RFC 5321 §4.1.2)', offset);
