@@ -3,7 +3,7 @@ export { encodeBsmtp, encodeBsmtpMessage } from './encode';
 export { decodeBsmtp } from './decode';
 export { detectPayloadForm } from './detect';
 export type { PayloadForm } from './detect';
-export { encodeXtext, decodeXtext } from './xtext';
+export { encodeXtext, decodeXtext, isXtext } from './xtext';
 export type {
   BodyType,
   DecodedBsmtp,
