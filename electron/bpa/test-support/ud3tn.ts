@@ -1,0 +1,273 @@
+/**
+ * Start and stop a real uD3TN node for the interop tier (design.md principle 11: `*.interop.test.ts`,
+ * run only when FARSIDE_UD3TN names a uD3TN binary; v0.13.0 is what ud3tn-behaviour.md describes).
+ *
+ * Every node gets its own temporary directory (uD3TN resolves its default socket paths against the
+ * working directory, ud3tn-behaviour.md §2), listens on loopback only, on ports chosen at run time, and is
+ * stopped by its pid: SIGTERM (uD3TN's clean stop), then SIGKILL after a grace period. The directory is
+ * removed afterwards, and a process-exit hook kills whatever a crashed test left running.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import type { NetConnectOpts } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AapTransport } from '../../services/aap-client/types';
+
+/** The binary under test, or undefined: interop suites use `describe.skipIf(!ud3tnBinary)`. */
+export const ud3tnBinary: string | undefined = process.env['FARSIDE_UD3TN'] || undefined;
+
+/** The CLAs uD3TN v0.13 offers that Farside speaks (protocols.md §6.1). */
+export type Ud3tnCla = 'mtcp' | 'tcpclv3' | 'smtcp';
+
+export interface Ud3tnOptions {
+  /** `-e`: `dtn://name/` or `ipn:N.0`. */
+  readonly nodeId: string;
+  /** CLA listeners to open, each on a fresh loopback port (`-c`). Default mtcp and tcpclv3. */
+  readonly clas?: readonly Ud3tnCla[];
+  /** AAP v1 over TCP (`-a 127.0.0.1 -p PORT`, the default) or over a UNIX socket in the node's directory (`-s`). */
+  readonly aap1?: 'tcp' | 'unix';
+  /** `-m`: fragmentation threshold for the whole serialised bundle (ud3tn-behaviour.md §9). */
+  readonly maxBundleSize?: number;
+  /** `-r`: generate status reports where the subject bundle asks for them (§8). */
+  readonly statusReports?: boolean;
+  /** `-R`: accept config-agent bundles from other nodes (protocols.md §7.3). */
+  readonly allowRemoteConfig?: boolean;
+  /** `-l`: lifetime of AAP-created bundles, seconds. */
+  readonly lifetimeSeconds?: number;
+  /** `-L`: 1 error … 3 info (default here: waitForLog needs info lines) … 4 debug (debug builds only). */
+  readonly logLevel?: 1 | 2 | 3 | 4;
+  /** Default: FARSIDE_UD3TN. */
+  readonly binary?: string;
+  /** How long the node may take to open every listener. Default 10 s. */
+  readonly startTimeoutMs?: number;
+}
+
+export interface Ud3tnNode {
+  readonly nodeId: string;
+  readonly pid: number;
+  /** The node's own temporary directory (its working directory, sockets and log). */
+  readonly dir: string;
+  /** The command line it was started with (for failure messages and reports). */
+  readonly args: readonly string[];
+  readonly aap1: AapTransport;
+  /** AAP 2.0: a UNIX socket only in v0.13 (protocols.md §5.1). */
+  readonly aap2: AapTransport;
+  /** Listening port of each CLA started. */
+  readonly claPorts: Readonly<Partial<Record<Ud3tnCla, number>>>;
+  /** The CLA address a contact uses to reach this node, `<cla>:127.0.0.1:<port>` (note the colon, §7.2). */
+  claAddress(cla: Ud3tnCla): string;
+  /** Everything the node logged so far (uD3TN logs to stderr, one flushed line per event). */
+  log(): string;
+  /** Resolves once a log line matches `pattern` (counting from the start of the log). */
+  waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Null while running; the exit code or signal name once it stopped. */
+  exit(): { readonly code: number | null; readonly signal: NodeJS.Signals | null } | null;
+  /** SIGTERM, SIGKILL after `graceMs` (default 5 s), then remove the directory. Idempotent. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+const LOOPBACK = '127.0.0.1';
+const LOG_FILE = 'ud3tn.log';
+const START_ATTEMPTS = 4;
+
+/** Children still running and directories still present, for the exit hook. */
+const live = new Map<number, string>();
+let hookInstalled = false;
+
+function installExitHook(): void {
+  if (hookInstalled) return;
+  hookInstalled = true;
+  // Runs when the test worker exits for any reason; only synchronous work is possible here.
+  process.on('exit', () => {
+    for (const [pid, dir] of live) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+/** A port that was free a moment ago (bound to port 0, read back, released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, LOOPBACK, () => {
+      const a = s.address();
+      const port = a !== null && typeof a === 'object' ? a.port : 0;
+      s.close(() => (port > 0 ? resolve(port) : reject(new Error('no port assigned'))));
+    });
+  });
+}
+
+function canConnect(target: NetConnectOpts): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection(target);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function exitedPromise(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+async function signalAndWait(child: ChildProcess, graceMs: number): Promise<void> {
+  const done = exitedPromise(child);
+  const pid = child.pid;
+  if (pid === undefined) return;
+  const send = (sig: NodeJS.Signals): void => {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // exited in the meantime
+    }
+  };
+  if (child.exitCode === null && child.signalCode === null) send('SIGTERM');
+  const timer = setTimeout(() => send('SIGKILL'), graceMs);
+  await done;
+  clearTimeout(timer);
+}
+
+interface Attempt {
+  readonly node: Ud3tnNode;
+  readonly ready: boolean;
+}
+
+async function attempt(binary: string, opts: Ud3tnOptions, dir: string): Promise<Attempt> {
+  const clas = opts.clas ?? ['mtcp', 'tcpclv3'];
+  const claPorts: Partial<Record<Ud3tnCla, number>> = {};
+  const claSpecs: string[] = [];
+  for (const cla of clas) {
+    const port = await freePort();
+    claPorts[cla] = port;
+    // `-c` uses host,port (a comma); smtcp needs its passive flag (protocols.md §6.3).
+    claSpecs.push(cla === 'smtcp' ? `smtcp:${LOOPBACK},${port},false` : `${cla}:${LOOPBACK},${port}`);
+  }
+  const aap2: AapTransport = { kind: 'unix', path: join(dir, 'aap2.socket') };
+  let aap1: AapTransport;
+  const args = ['-e', opts.nodeId];
+  if (opts.aap1 === 'unix') {
+    aap1 = { kind: 'unix', path: join(dir, 'aap.socket') };
+    args.push('-s', aap1.path);
+  } else {
+    aap1 = { kind: 'tcp', host: LOOPBACK, port: await freePort() };
+    args.push('-a', LOOPBACK, '-p', String(aap1.port));
+  }
+  args.push('-S', aap2.path, '-c', claSpecs.join(';'), '-L', String(opts.logLevel ?? 3));
+  if (opts.maxBundleSize !== undefined) args.push('-m', String(opts.maxBundleSize));
+  if (opts.lifetimeSeconds !== undefined) args.push('-l', String(opts.lifetimeSeconds));
+  if (opts.statusReports === true) args.push('-r');
+  if (opts.allowRemoteConfig === true) args.push('-R');
+
+  const logPath = join(dir, LOG_FILE);
+  const fd = openSync(logPath, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn(binary, args, { cwd: dir, stdio: ['ignore', fd, fd] });
+  } finally {
+    closeSync(fd);
+  }
+  const pid = child.pid;
+  if (pid === undefined) {
+    await exitedPromise(child).catch(() => undefined);
+    throw new Error(`could not start ${binary}`);
+  }
+  child.on('error', () => undefined);
+  live.set(pid, dir);
+
+  let logCache = '';
+  const log = (): string => {
+    if (existsSync(logPath)) logCache = readFileSync(logPath, 'utf8');
+    return logCache;
+  };
+  let stopping: Promise<void> | null = null;
+
+  const node: Ud3tnNode = {
+    nodeId: opts.nodeId,
+    pid,
+    dir,
+    args: [binary, ...args],
+    aap1,
+    aap2,
+    claPorts,
+    claAddress(cla) {
+      const port = claPorts[cla];
+      if (port === undefined) throw new Error(`${opts.nodeId} was started without a ${cla} CLA`);
+      return `${cla}:${LOOPBACK}:${port}`;
+    },
+    log,
+    async waitForLog(pattern, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const m = pattern.exec(log());
+        if (m !== null) return m[0];
+        if (Date.now() > deadline) throw new Error(`uD3TN ${opts.nodeId} logged nothing matching ${String(pattern)} in ${timeoutMs} ms:\n${log().slice(-4000)}`);
+        await sleep(25);
+      }
+    },
+    exit() {
+      if (child.exitCode === null && child.signalCode === null) return null;
+      return { code: child.exitCode, signal: child.signalCode };
+    },
+    stop(graceMs = 5_000) {
+      stopping ??= (async () => {
+        await signalAndWait(child, graceMs);
+        log();
+        live.delete(pid);
+        rmSync(dir, { recursive: true, force: true });
+      })();
+      return stopping;
+    },
+  };
+
+  // Ready once every listener accepts (uD3TN opens AAP, AAP 2.0, then the CLAs; a failed bind aborts it).
+  const deadline = Date.now() + (opts.startTimeoutMs ?? 10_000);
+  const targets: NetConnectOpts[] = [aap1.kind === 'tcp' ? { host: aap1.host, port: aap1.port } : { path: aap1.path }, { path: aap2.path }];
+  for (const port of Object.values(claPorts)) targets.push({ host: LOOPBACK, port });
+  for (;;) {
+    if (node.exit() !== null) return { node, ready: false };
+    const up = await Promise.all(targets.map(canConnect));
+    if (up.every(Boolean)) return { node, ready: true };
+    if (Date.now() > deadline) return { node, ready: false };
+    await sleep(25);
+  }
+}
+
+/**
+ * Start a node and wait until all its listeners accept. A port taken between choosing and binding makes
+ * uD3TN abort; the start is then retried with new ports.
+ */
+export async function startUd3tn(opts: Ud3tnOptions): Promise<Ud3tnNode> {
+  const binary = opts.binary ?? ud3tnBinary;
+  if (binary === undefined) throw new Error('startUd3tn: FARSIDE_UD3TN is not set');
+  installExitHook();
+  let lastLog = '';
+  for (let i = 0; i < START_ATTEMPTS; i++) {
+    const dir = mkdtempSync(join(tmpdir(), 'farside-ud3tn-'));
+    const { node, ready } = await attempt(binary, opts, dir);
+    if (ready) return node;
+    const bindFailed = /bind\(\): Address already in use/.test(node.log());
+    lastLog = node.log();
+    await node.stop(1_000);
+    if (!bindFailed) break;
+  }
+  throw new Error(`uD3TN ${opts.nodeId} did not start:\n${lastLog.slice(-4000)}`);
+}
+
+/** Stop several nodes at once (afterAll); tolerates nodes that never started. */
+export async function stopAll(nodes: readonly (Ud3tnNode | undefined)[]): Promise<void> {
+  await Promise.all(nodes.map((n) => n?.stop()));
+}
