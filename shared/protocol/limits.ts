@@ -91,6 +91,18 @@ export const LIMITS = {
   // ---- Embedded BPA: bundle store ----
   /** Bundle ids remembered for duplicate suppression; beyond it the earliest-expiring are forgotten first. */
   bundleStoreMaxSeenIds: 1_000_000,
+
+  // ---- Embedded BPA: bundle processor (electron/bpa/bpa.ts) ----
+  /** Default store bound on encoded bytes held (`farside bpa --store-max-bytes`). */
+  bpaStoreDefaultMaxBytes: 4 * GiB,
+  /** Default store bound on bundles held. */
+  bpaStoreDefaultMaxBundles: 1_000_000,
+  /** Encoded bundle bytes the processor keeps in memory between storing and sending/delivering (re-read from the store beyond). */
+  bpaCacheMaxBytes: 64 * MiB,
+  /** Bytes one link holds in its delay line (one-way light time) and unfinished writes before the sender waits. */
+  bpaLinkMaxBufferedBytes: 64 * MiB,
+  /** Contact-plan commands configured at run time that the BPA keeps across restarts. */
+  bpaSavedPlanMaxCommands: 4096,
 } as const;
 
 export type Limits = typeof LIMITS;
