@@ -101,6 +101,16 @@ export function blockCrc(type: CrcType, bytes: Uint8Array, start: number, valueS
   return crcUpdate(type, ZEROS.subarray(0, crcValueLength(type)), head, crc32cFn);
 }
 
+/**
+ * Whether the CRC of the block in bytes[start, end) matches (true when the block has none). The CRC
+ * value is the block's last 2 or 4 bytes; it is verified in place, the value bytes counted as zeros.
+ */
+export function verifyBlockCrc(type: CrcType, bytes: Uint8Array, start: number, end: number, crc32cFn: Crc32cFn): boolean {
+  if (type === CRC_NONE) return true;
+  const valueAt = end - crcValueLength(type);
+  return blockCrc(type, bytes, start, valueAt, crc32cFn) === readCrcValue(type, bytes, valueAt);
+}
+
 /** The CRC value stored big-endian at `offset` (2 or 4 bytes by type). */
 export function readCrcValue(type: CrcType, bytes: Uint8Array, offset: number): number {
   if (type === CRC_16) return ((bytes[offset] as number) << 8) | (bytes[offset + 1] as number);

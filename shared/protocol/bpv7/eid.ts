@@ -47,23 +47,30 @@ const SLASH = 0x2f;
  */
 function dtnSspProblemIn(src: string | Uint8Array, start: number, length: number): string | undefined {
   if (length > LIMITS.eidMaxLength) return `dtn SSP longer than ${LIMITS.eidMaxLength} characters`;
+  // No closure for the character access: this runs for every EID decoded and encoded.
   const text = typeof src === 'string';
-  const at = (i: number): number => (text ? src.charCodeAt(start + i) : (src[start + i] as number));
-  if (length < 2 || at(0) !== SLASH || at(1) !== SLASH) return 'a dtn EID is "dtn:none" or starts with "dtn://" (RFC 9171 §4.2.5.1.1)';
-  let i = 2;
-  while (i < length) {
-    const c = at(i);
+  if (length < 2 || charAt(src, text, start) !== SLASH || charAt(src, text, start + 1) !== SLASH) {
+    return 'a dtn EID is "dtn:none" or starts with "dtn://" (RFC 9171 §4.2.5.1.1)';
+  }
+  const end = start + length;
+  let i = start + 2;
+  while (i < end) {
+    const c = charAt(src, text, i);
     if (c >= 128 || CHAR_CLASS[c] !== 1) break;
     i++;
   }
-  if (i === 2) return 'the node name of a dtn EID is empty or starts with a character outside A-Z a-z 0-9 - . _';
-  if (i === length) return 'a dtn EID needs a "/" after the node name (a node ID is "dtn://node/")';
-  if (at(i) !== SLASH) return `character ${hexChar(at(i))} is not allowed in a dtn node name (A-Z a-z 0-9 - . _)`;
-  for (i++; i < length; i++) {
-    const c = at(i);
+  if (i === start + 2) return 'the node name of a dtn EID is empty or starts with a character outside A-Z a-z 0-9 - . _';
+  if (i === end) return 'a dtn EID needs a "/" after the node name (a node ID is "dtn://node/")';
+  if (charAt(src, text, i) !== SLASH) return `character ${hexChar(charAt(src, text, i))} is not allowed in a dtn node name (A-Z a-z 0-9 - . _)`;
+  for (i++; i < end; i++) {
+    const c = charAt(src, text, i);
     if (c < 0x21 || c > 0x7e) return `character ${hexChar(c)} is not allowed in a dtn demux (VCHAR 0x21-0x7E)`;
   }
   return undefined;
+}
+
+function charAt(src: string | Uint8Array, text: boolean, i: number): number {
+  return text ? (src as string).charCodeAt(i) : ((src as Uint8Array)[i] as number);
 }
 
 function hexChar(c: number): string {
@@ -214,6 +221,21 @@ function failEid(r: CborReader, message: string, offset: number): undefined {
   return undefined;
 }
 
+/**
+ * Decoded dtn EIDs, interned. A node sees the same few EIDs again and again; handing out the same
+ * frozen EID object for the same SSP bytes saves a string and an object per decode. Direct-mapped by a
+ * hash of the bytes, so memory stays bounded (at most DTN_CACHE_SLOTS EIDs of ≤ LIMITS.eidMaxLength).
+ * A pure memo: results are the same with or without it.
+ */
+const DTN_CACHE_SLOTS = 256;
+const dtnCache: (DtnEid | undefined)[] = new Array<DtnEid | undefined>(DTN_CACHE_SLOTS).fill(undefined);
+
+function sameAscii(s: string, bytes: Uint8Array, start: number, length: number): boolean {
+  if (s.length !== length) return false;
+  for (let i = 0; i < length; i++) if (s.charCodeAt(i) !== bytes[start + i]) return false;
+  return true;
+}
+
 function readDtnSsp(r: CborReader, what: string): DtnEid | undefined {
   const at = r.pos;
   const ib = r.peekByte();
@@ -226,10 +248,20 @@ function readDtnSsp(r: CborReader, what: string): DtnEid | undefined {
   if (n < 0) return undefined;
   const bytes = r.bytes;
   const s = r.pos;
+  let h = n;
+  for (let i = s; i < s + n; i++) h = (Math.imul(h, 31) + (bytes[i] as number)) | 0;
+  const slot = h & (DTN_CACHE_SLOTS - 1);
+  const cached = dtnCache[slot];
+  if (cached !== undefined && sameAscii(cached.ssp, bytes, s, n)) {
+    r.pos = s + n;
+    return cached;
+  }
   const problem = dtnSspProblemIn(bytes, s, n);
   if (problem !== undefined) return failEid(r, `${what}: ${problem}`, at);
   r.pos = s + n;
-  return { scheme: 'dtn', ssp: decodeAscii(bytes, s, s + n) };
+  const eid: DtnEid = Object.freeze({ scheme: 'dtn', ssp: decodeAscii(bytes, s, s + n) });
+  dtnCache[slot] = eid;
+  return eid;
 }
 
 function readIpnSsp(r: CborReader, what: string): IpnEid | undefined {

@@ -81,5 +81,16 @@ export interface Bundle {
   readonly blocks: readonly CanonicalBlock[];
 }
 
+/** A block decoded on its own or inside a bundle, with where it lay in the input and its CRC verdict. */
+export interface DecodedBlock<T> {
+  readonly block: T;
+  /** Offset of the block's first byte in the input. */
+  readonly offset: number;
+  /** Encoded length of the block. */
+  readonly length: number;
+  /** CRC verdict; true when the block carries no CRC. */
+  readonly crcOk: boolean;
+}
+
 export const PAYLOAD_BLOCK_TYPE = 1;
 export const PAYLOAD_BLOCK_NUMBER = 1;
