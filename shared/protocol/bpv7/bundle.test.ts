@@ -274,7 +274,7 @@ describe('CRC verdicts', () => {
   it('every single-bit flip in a CRC-covered bundle is caught (CRC_MISMATCH or a structural error)', () => {
     for (let bit = 8; bit < (bytes.length - 1) * 8; bit++) {
       const copy = bytes.slice();
-      copy[bit >> 3] ^= 1 << (bit & 7);
+      copy[bit >> 3] = (copy[bit >> 3] as number) ^ (1 << (bit & 7));
       const strict = decodeBundle(copy);
       expect(strict.ok).toBe(false);
       const lenient = decodeBundle(copy, { requireValidCrc: false });
@@ -287,7 +287,7 @@ describe('CRC verdicts', () => {
 
   it('reports which block failed', () => {
     const copy = bytes.slice();
-    copy[copy.length - 6] ^= 0x20; // inside the payload "to nobody\r\n"
+    copy[copy.length - 6] = (copy[copy.length - 6] as number) ^ 0x20; // inside the payload "to nobody\r\n"
     const lenient = decodeBundle(copy, { requireValidCrc: false });
     expect(lenient.ok && [lenient.value.primary.crcOk, lenient.value.blocks[0]?.crcOk, lenient.value.crcOk]).toEqual([true, false, false]);
     const strict = decodeBundle(copy);

@@ -39,7 +39,7 @@ describe('canonical block (RFC 9171 §4.3.2)', () => {
   it('detects a flipped payload bit through the payload CRC', () => {
     const r = encodeCanonicalBlock({ type: 1, number: 1, flags: 0, crcType: 2, data: PAYLOAD_C });
     if (!r.ok) throw new Error('encode');
-    r.value[20] ^= 0x10;
+    r.value[20] = (r.value[20] as number) ^ 0x10;
     const d = decodeCanonicalBlock(r.value);
     expect(d.ok && d.value.crcOk).toBe(false);
   });

@@ -46,7 +46,7 @@ describe('primary block (RFC 9171 §4.3.1)', () => {
 
   it('reports a wrong CRC without failing the block decode', () => {
     const bytes = fromHex(EXAMPLE_D);
-    bytes[bytes.length - 1] ^= 1;
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 1;
     const d = decodePrimaryBlock(bytes);
     expect(d.ok && d.value.crcOk).toBe(false);
   });
