@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { bundleArb } from '../../test-support/bpv7-arbitraries';
 import { ascii, fromHex, hex, ud3tnVector } from '../../test-support/vectors';
 import { LIMITS } from '../limits';
-import { checkEncodable, decodeBundle, decodeBundlePrefix, encodeBundle, encodeBundleParts, encodedBundleSize, payloadBlockOf } from './bundle';
+import { checkEncodable, decodeBundle, decodeBundlePrefix, encodeBundle, encodeBundleInto, encodeBundleParts, encodedBundleSize, payloadBlockOf } from './bundle';
 import { formatEid, parseEid } from './eid';
 import { encodeHopCount } from './extension-blocks';
 import type { Bundle, CanonicalBlock, Eid } from './types';
@@ -359,6 +359,15 @@ describe('encoding', () => {
     expect(concat(parts)).toEqual(whole);
     const r = decoded(whole);
     expect(r.value.blocks[0]?.crcOk).toBe(true);
+  });
+
+  it("encodes into a caller's buffer at an offset, and refuses when it does not fit", () => {
+    const bytes = ud3tnVector('cla-mtcp/bsmtp-dtn.bundle.bin');
+    const bundle = decoded(bytes).value.bundle;
+    const out = new Uint8Array(3 + bytes.length);
+    expect(encodeBundleInto(bundle, out, 3)).toEqual({ ok: true, value: out.length });
+    expect(out.subarray(3)).toEqual(bytes);
+    expect(encodeBundleInto(bundle, out, 4)).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
   });
 
   it('a bundle without canonical blocks is one part', () => {

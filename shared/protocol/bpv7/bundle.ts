@@ -173,17 +173,35 @@ export function encodedBundleSize(bundle: Bundle): number {
 
 /**
  * Encodes a bundle into one new buffer (shortest-form integers, CRCs computed as §4.2.2 says).
+ * Small results may share a slab with other outputs (cbor/pool.ts): use byteOffset/byteLength.
  * Throws RangeError for a bundle that cannot be encoded; see encodedBundleSize.
  */
 export function encodeBundle(bundle: Bundle, opts?: CodecOptions): Uint8Array {
   const m = measured(bundle);
-  const crc32c = crc32cOf(opts);
   const out = allocateOutput(m.total);
-  let o = writeIndefiniteArray(out, 0);
+  write(bundle, out, 0, opts);
+  return out;
+}
+
+/**
+ * Encodes a bundle into a caller's buffer at `offset` (e.g. after a CLA frame header) and returns the
+ * offset after it; INVALID_ARGUMENT when the bundle cannot be encoded or does not fit.
+ */
+export function encodeBundleInto(bundle: Bundle, out: Uint8Array, offset: number, opts?: CodecOptions): Result<number> {
+  const m = measure(bundle);
+  if (typeof m === 'string') return err('INVALID_ARGUMENT', m);
+  if (!Number.isSafeInteger(offset) || offset < 0 || offset + m.total > out.length) {
+    return err('INVALID_ARGUMENT', `bundle of ${m.total} bytes does not fit at offset ${offset} of a ${out.length}-byte buffer`);
+  }
+  return ok(write(bundle, out, offset, opts));
+}
+
+function write(bundle: Bundle, out: Uint8Array, offset: number, opts: CodecOptions | undefined): number {
+  const crc32c = crc32cOf(opts);
+  let o = writeIndefiniteArray(out, offset);
   o = writePrimaryBlock(out, o, bundle.primary, crc32c);
   for (const b of bundle.blocks) o = writeCanonicalBlock(out, o, b, crc32c);
-  writeBreak(out, o);
-  return out;
+  return writeBreak(out, o);
 }
 
 /**

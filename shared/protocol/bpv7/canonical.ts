@@ -200,6 +200,7 @@ export function readCanonicalBlock(r: CborReader): CanonicalBlock | undefined {
 
 /** Decodes the canonical block at bytes[offset…] on its own; its data is a view into `bytes`. */
 export function decodeCanonicalBlock(bytes: Uint8Array, offset = 0, opts?: CodecOptions): Result<DecodedBlock<CanonicalBlock>> {
+  if (!Number.isSafeInteger(offset) || offset < 0 || offset > bytes.length) return err('INVALID_ARGUMENT', `offset ${offset} is outside the input`);
   const r = new CborReader(bytes, offset);
   const block = readCanonicalBlock(r);
   if (block === undefined) return { ok: false, error: r.takeError() };

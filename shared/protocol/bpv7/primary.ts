@@ -277,6 +277,7 @@ function checkShape(r: CborReader, d: Draft, items: number, start: number): bool
 
 /** Decodes the primary block at bytes[offset…] on its own (e.g. to read a bundle ID cheaply). */
 export function decodePrimaryBlock(bytes: Uint8Array, offset = 0, opts?: CodecOptions): Result<DecodedBlock<PrimaryBlock>> {
+  if (!Number.isSafeInteger(offset) || offset < 0 || offset > bytes.length) return err('INVALID_ARGUMENT', `offset ${offset} is outside the input`);
   const r = new CborReader(bytes, offset);
   const block = readPrimaryBlock(r);
   if (block === undefined) return { ok: false, error: r.takeError() };

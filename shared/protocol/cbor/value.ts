@@ -100,7 +100,8 @@ function narrowIntegers(v: unknown): CborValue {
 /**
  * Encodes a value in preferred serialisation (shortest integer heads, RFC 8949 §4.2.1): integers of
  * magnitude ≥ 2^32 are handed to cbor-x as bigints (it would write float64 for such numbers) and small
- * bigints as numbers (it would write 8 bytes for them). Non-integer numbers are float64. Returns
+ * bigints as numbers (it would write 8 bytes for them). Other numbers (fractions, beyond 2^53, NaN,
+ * ±Infinity) are float64; -0 is written as the integer 0. Returns
  * INVALID_ARGUMENT for what CBOR without tags cannot carry: objects other than Uint8Array/arrays/Maps,
  * integers beyond 64 bits, nesting or sizes past LIMITS.
  */
@@ -124,11 +125,8 @@ export function encodeCborValue(value: CborValue): Result<Uint8Array> {
 function prepare(v: unknown, depth: number): { v: unknown } | string {
   switch (typeof v) {
     case 'number':
-      if (Number.isInteger(v) && (v >= TWO_32 || v < -TWO_32)) {
-        if (!Number.isSafeInteger(v)) return `integer ${v} is not exactly representable; pass a bigint`;
-        return { v: BigInt(v) };
-      }
-      return { v };
+      // Integers beyond 2^53 are not known exactly as numbers: they stay float64, like other non-safe values.
+      return Number.isSafeInteger(v) && (v >= TWO_32 || v < -TWO_32) ? { v: BigInt(v) } : { v };
     case 'bigint':
       // -2^64 itself is valid CBOR (3b ffffffffffffffff) but cbor-x writes it as a tag-3 bignum.
       if (v >= TWO_64 || v <= -TWO_64) return `integer ${v} is outside (-2^64, 2^64)`;
