@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { decodeBundle, encodeBundle, encodeBundleParts } from '../../../shared/protocol/bpv7/bundle';
 import { crc32c } from '../../../shared/protocol/bpv7/crc';
-import { ascii } from '../../../shared/test-support/vectors';
+import { bundleArb } from '../../../shared/test-support/bpv7-arbitraries';
+import { ascii, fromHex, hex } from '../../../shared/test-support/vectors';
 import { nativeCrc32c, nodeCodecOptions } from './native-crc32c';
 
 function bitwise32c(data: Uint8Array): number {
@@ -38,5 +40,28 @@ describe('native CRC-32C (@node-rs/crc32)', () => {
     for (let i = 0; i < big.length; i++) big[i] = (i * 31) & 0xff;
     const view = big.subarray(12345, 12345 + 777);
     expect(nativeCrc32c(view)).toBe(crc32c(view.slice()));
+  });
+});
+
+describe('BPv7 codec with nodeCodecOptions', () => {
+  // protocols.md §3.12 (c): CRC-32C on the primary block (0x5e449989) and on the payload block (0xfbe511c9).
+  const payload = ascii('EHLO gw.example\r\nMAIL FROM:<a@x.example>\r\nRCPT TO:<b@y.example>\r\nDATA\r\nSubject: hi\r\n\r\nhello\r\n.\r\nQUIT\r\n');
+  const example = `9f890700028202820218198202820118198202820100821b000000ba43b74000001a05265c00445e449989850a0200004482181e0086010100025866${hex(payload)}44fbe511c9ff`;
+
+  it('decodes and re-encodes worked example (c) byte for byte with the native CRC-32C', () => {
+    const r = decodeBundle(fromHex(example), nodeCodecOptions);
+    expect(r.ok && r.value.crcOk).toBe(true);
+    if (!r.ok) return;
+    expect(hex(encodeBundle(r.value.bundle, nodeCodecOptions))).toBe(example);
+    expect(encodeBundleParts(r.value.bundle, nodeCodecOptions).map(hex).join('')).toBe(example);
+  });
+
+  it('encodes any bundle to the same bytes as the pure implementation', () => {
+    fc.assert(
+      fc.property(bundleArb, (bundle) => {
+        expect(encodeBundle(bundle, nodeCodecOptions)).toEqual(encodeBundle(bundle));
+      }),
+      { numRuns: 200 },
+    );
   });
 });
