@@ -96,6 +96,14 @@ describe('EID CBOR encoding (RFC 9171 §4.2.5.1, RFC 9758; protocols.md §3.7)',
     if (!r.ok) expect(r.error.code).toBe(code);
   });
 
+  it('refuses a dtn SSP longer than LIMITS.eidMaxLength before looking at its characters', () => {
+    const ssp = `//a/${'x'.repeat(2000)}`;
+    const bytes = new Uint8Array(5 + ssp.length);
+    bytes.set([0x82, 0x01, 0x79, ssp.length >> 8, ssp.length & 0xff]);
+    for (let i = 0; i < ssp.length; i++) bytes[5 + i] = ssp.charCodeAt(i);
+    expect(decodeEid(bytes)).toMatchObject({ ok: false, error: { code: 'INVALID_EID' } });
+  });
+
   it('announced text length past the input is TRUNCATED, not an allocation', () => {
     const r = decodeEid(fromHex('82017b7fffffffffffffff2f2f'));
     expect(r.ok).toBe(false);

@@ -246,6 +246,7 @@ function readDtnSsp(r: CborReader, what: string): DtnEid | undefined {
   if (ib >> 5 !== MAJOR_TEXT) return failEid(r, `${what}: a dtn SSP is the uint 0 (dtn:none) or a text string`, at);
   const n = r.textHead(`${what} SSP`);
   if (n < 0) return undefined;
+  if (n > LIMITS.eidMaxLength) return failEid(r, `${what}: dtn SSP longer than ${LIMITS.eidMaxLength} characters`, at);
   const bytes = r.bytes;
   const s = r.pos;
   let h = n;
