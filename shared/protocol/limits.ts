@@ -43,6 +43,20 @@ export const LIMITS = {
   bsmtpMaxTransactions: 1000,
   /** Size of one BSMTP object. */
   bsmtpMaxBytes: 1 * GiB,
+  /** One SMTP reply line, CRLF included (RFC 5321 §4.5.3.1.5 sets 512; servers exceed it, so 2048). */
+  smtpMaxReplyLine: 2048,
+  /** Lines of one multi-line SMTP reply (an EHLO reply has one per extension). */
+  smtpMaxReplyLines: 100,
+
+  // ---- Mail gateway (electron/gateway) ----
+  /** Largest message a gateway route carries when its configuration sets no limit. */
+  gatewayDefaultMaxMessageBytes: 64 * MiB,
+  /** Part of an invalid object attached to the postmaster notice (RFC 2442: hand it over for manual handling). */
+  gatewayPostmasterAttachmentBytes: 8 * MiB,
+  /** Largest original message returned whole in a DSN (RET=FULL); larger ones return headers only. */
+  dsnMaxReturnedBytes: 256 * KiB,
+  /** Per-recipient groups read from one delivery-status report (RFC 3464 §2.1). */
+  dsnMaxRecipients: 1000,
 
   // ---- AAP v1 (uD3TN) ----
   /** Default maximum payload accepted by the AAP frame decoder (callers may set their own). */
