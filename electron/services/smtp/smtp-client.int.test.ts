@@ -8,7 +8,7 @@ import type { Server, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ascii } from '../../../shared/test-support/vectors';
 import { openSmtpSession, recipientAccepted } from './smtp-client';
-import type { SmtpClientOptions } from './smtp-client';
+import type { SmtpClientOptions, SmtpEnvelope } from './smtp-client';
 
 type Responder = (line: string) => string | null;
 
@@ -189,14 +189,15 @@ describe('SMTP client', () => {
     const srv = await scripted(['test', 'PIPELINING'], postfixLike);
     const s = await openSmtpSession(opts(srv.port));
     if (!s.ok) throw new Error(s.error.message);
-    for (const bad of [
+    const bad: SmtpEnvelope[] = [
       { ...envelope, mailFrom: 'a@b\r\nRCPT TO:<x@y>' },
       { ...envelope, rcptTo: [{ address: 'x@y> NOTIFY=NEVER', params: {} }] },
       { ...envelope, mailParams: { ENVID: 'a\r\nQUIT' } },
       { ...envelope, mailParams: { 'BAD KEY': null } },
       { ...envelope, rcptTo: [] },
-    ]) {
-      const r = await s.value.send(bad, ascii('x\r\n'));
+    ];
+    for (const e of bad) {
+      const r = await s.value.send(e, ascii('x\r\n'));
       expect(r.ok ? 'ok' : r.error.code).toBe('INVALID_ARGUMENT');
     }
     await s.value.quit();
