@@ -1,0 +1,637 @@
+/**
+ * The embedded BPA's bundle processor (RFC 9171 §4–§6; issue 3): it ties the durable store (store/), the
+ * router and contact plan (router/), the convergence layers (cla/, through `sink` and Cla.connect) and
+ * the application agents (aap/, agents/, through AgentHost) together.
+ *
+ * Every bundle, whatever its way in, is stored durably BEFORE anything else happens to it: a bundle an
+ * agent submits is confirmed (SENDCONFIRM) only after store.put returned, and a bundle received over a CLA
+ * is stored before it is reported, delivered or forwarded. It leaves the store only when it is done with:
+ * written to a link, taken by an agent, expired, or deleted for a reason (with a deletion status report
+ * when it asked for one). So a confirmed bundle survives kill -9; after a restart every stored bundle is
+ * dispatched again (forward, deliver, reassemble).
+ *
+ * The parts:
+ * - reception.ts judges what a CLA brought (CRCs, validation, unknown blocks, hop count);
+ * - submitted-bundle.ts builds what an agent submits, creation-clock.ts stamps it;
+ * - delivery.ts delivers to agents (bundles wait for absent agents), reassembly.ts puts fragments together;
+ * - forwarding.ts routes and sends (contact-session.ts: lazy links, pacing, one-way light time),
+ *   forward-blocks.ts updates previous node, hop count and bundle age;
+ * - reports.ts sends status reports, saved-plan.ts keeps run-time contacts across restarts.
+ *
+ * One timer serves the contact plan (router.nextEvent), expiry (store.nextExpiry) and parked bundles.
+ * Every bundle event is one log line (`bundle.*`, `report.sent`); payload bytes never reach the log.
+ */
+import { join } from 'node:path';
+import { err, ok, toLogFormat, type Result } from '../../shared/errors';
+import { encodeBundle, payloadBlockOf } from '../../shared/protocol/bpv7/bundle';
+import type { CodecOptions } from '../../shared/protocol/bpv7/crc';
+import { formatEid, isNodeId, parseEid } from '../../shared/protocol/bpv7/eid';
+import { BundleFlag, REPORT_REQUEST_FLAGS, hasFlag } from '../../shared/protocol/bpv7/flags';
+import type { ReassemblyLimits } from '../../shared/protocol/bpv7/reassemble';
+import { StatusReason, describeStatusReason } from '../../shared/protocol/bpv7/report-reasons';
+import type { Bundle } from '../../shared/protocol/bpv7/types';
+import { LIMITS } from '../../shared/protocol/limits';
+import type { ConfigCommand } from '../../shared/protocol/ud3tn-config/types';
+import { nodeCodecOptions } from '../services/codec/native-crc32c';
+import { createBundleIndex, type Tracked, type TrackedInit } from './bundle-index';
+import { bundleAgeOf, bundleIdOf, createdAtOf, expiryOf, wholeBundleIdOf } from './bundle-facts';
+import { createCreationClock } from './creation-clock';
+import { createDelivery } from './delivery';
+import { createForwarder } from './forwarding';
+import { createReassembly } from './reassembly';
+import { examineReceived } from './reception';
+import { createReporter } from './reports';
+import { createRouter, type Router } from './router/router';
+import { nodeIdOf } from './router/routing-key';
+import type { ApplySummary, Contact, PlanCommand } from './router/types';
+import { openSavedPlan, planCommandOf, type SavedPlan } from './saved-plan';
+import type { BundleState, BundleStore, StoreUsage } from './store/types';
+import { DEFAULT_LIFETIME_MS, bundleForSubmit } from './submitted-bundle';
+import type { AgentHost, BundleSink, Cla, ClaName, ClaOrigin, Clock, Log, SubmittedBundle } from './types';
+
+export interface BpaOptions {
+  /** Lifetime of bundles agents submit without one, ms (uD3TN -l, in seconds there). Default 86 400 000. */
+  readonly lifetimeMs?: number;
+  /** Largest bundle sent; larger ones are fragmented (uD3TN -m). Default: no maximum. */
+  readonly maxBundleSize?: number;
+  /** Generate status reports when bundles request them (uD3TN -r). Default false. */
+  readonly statusReports?: boolean;
+  /**
+   * Directory for the processor's own small state: the creation-clock reservation and the contacts
+   * configured at run time. Without one, neither survives a restart (tests).
+   */
+  readonly stateDir?: string;
+  /** A static contact plan (the config file's), applied at every start before the saved run-time commands. */
+  readonly plan?: readonly PlanCommand[];
+  readonly reassemblyLimits?: Partial<ReassemblyLimits>;
+  /** Default LIMITS.bpaCacheMaxBytes. */
+  readonly cacheMaxBytes?: number;
+  /** Default LIMITS.bpaLinkMaxBufferedBytes. */
+  readonly linkMaxBufferedBytes?: number;
+}
+
+export interface CreateBpaDeps {
+  /** This node's ID: "dtn://node/" or "ipn:N.0". */
+  readonly nodeId: string;
+  readonly store: BundleStore;
+  /** The convergence layers, for outgoing links; they hand received bundles to `bpa.sink`. */
+  readonly clas: readonly Cla[];
+  readonly clock: Clock;
+  readonly log: Log;
+  readonly options?: BpaOptions;
+  /** BPv7 codec options; default the native CRC-32C. */
+  readonly codec?: CodecOptions;
+}
+
+export interface BpaStatus {
+  readonly nodeId: string;
+  readonly bundles: number;
+  readonly store: StoreUsage;
+  readonly unrouted: number;
+  readonly waitingForContact: number;
+  readonly sending: number;
+  readonly waitingForAgent: Readonly<Record<string, number>>;
+  readonly reassembling: number;
+  readonly contacts: readonly Contact[];
+}
+
+export interface Bpa extends AgentHost {
+  /** Give this to every CLA: each complete bundle read off the wire. */
+  readonly sink: BundleSink;
+  readonly router: Router;
+  /** The config agent's callback (agents/config-agent.ts): apply uD3TN config commands, keep them across restarts. */
+  configure(commands: readonly ConfigCommand[], source: string): Result<void>;
+  /** Apply contact-plan commands (ms, with OWLT); `persist` keeps them across restarts (default true). */
+  applyPlan(commands: readonly PlanCommand[], opts?: { persist?: boolean }): Result<ApplySummary>;
+  status(): BpaStatus;
+  /** Stop timers, sessions and links; the store stays open (its owner closes it). */
+  stop(): Promise<void>;
+}
+
+const TIMER_MAX_MS = 0x7fff_ffff;
+const STATES: readonly BundleState[] = ['reassembly', 'deliver', 'forward'];
+
+function originOf(hint: string | undefined): 'local' | 'cla' {
+  return hint === ORIGIN_CLA ? 'cla' : 'local';
+}
+/**
+ * Where a 'deliver'/'reassembly' bundle came from is kept in the store's contactHint column, which only
+ * 'forward' bundles use for a contact (and this processor keeps contact assignments in memory): the config
+ * agent needs it after a restart to refuse remote configuration (DeliveredAdu.receivedFrom).
+ */
+const ORIGIN_CLA = 'origin:cla';
+const ORIGIN_LOCAL = 'origin:local';
+
+export function createBpa(deps: CreateBpaDeps): Result<Bpa> {
+  const { store, clock, log } = deps;
+  const parsedNode = parseEid(deps.nodeId);
+  if (!parsedNode.ok) return parsedNode;
+  if (!isNodeId(parsedNode.value)) return err('INVALID_EID', `the node ID must be dtn://node/ or ipn:N.0, not ${deps.nodeId}`);
+  const nodeEid = parsedNode.value;
+  const nodeId = formatEid(nodeEid);
+  const options = deps.options ?? {};
+  const lifetimeMs = options.lifetimeMs ?? DEFAULT_LIFETIME_MS;
+  const maxBundleSize = options.maxBundleSize ?? Number.POSITIVE_INFINITY;
+  const codec = deps.codec ?? nodeCodecOptions;
+  const stateDir = options.stateDir;
+
+  const creationClock = createCreationClock({ clock, ...(stateDir === undefined ? {} : { path: join(stateDir, 'creation-clock.json') }) });
+  const index = createBundleIndex(store, codec, options.cacheMaxBytes ?? LIMITS.bpaCacheMaxBytes);
+  const router = createRouter();
+  const clas = new Map<ClaName, Cla>(deps.clas.map((c) => [c.name, c]));
+  let savedPlan: SavedPlan | undefined;
+  let closed = false;
+  let timer: NodeJS.Timeout | undefined;
+  let timerAt: number | undefined;
+  let expiryAt: number | undefined;
+
+  const isLocal = (destination: string): boolean => nodeIdOf(destination) === nodeId;
+
+  // ---- storing ----------------------------------------------------------------------------------
+
+  interface StoreRequest {
+    readonly bytes: Uint8Array;
+    readonly bundle: Bundle;
+    readonly origin: 'local' | 'cla';
+    readonly receivedAt: number;
+    /** Keep this expiry (fragments of a bundle keep the bundle's). */
+    readonly expiresAt?: number;
+  }
+
+  function put(req: StoreRequest): Result<Tracked> {
+    const { bundle, bytes } = req;
+    const p = bundle.primary;
+    const destination = formatEid(p.destination);
+    const local = isLocal(destination);
+    const state: BundleState = !local ? 'forward' : p.fragment !== undefined ? 'reassembly' : 'deliver';
+    const init: TrackedInit = {
+      id: bundleIdOf(bundle),
+      source: formatEid(p.source),
+      destination,
+      expiresAt: req.expiresAt ?? expiryOf(bundle, req.receivedAt),
+      reportFlags: hasFlag(p.flags, REPORT_REQUEST_FLAGS) ? p.flags % 0x1_0000_0000 & REPORT_REQUEST_FLAGS : 0,
+      receivedAt: req.receivedAt,
+      origin: req.origin,
+      size: bytes.length,
+      state,
+    };
+    const r = store.put({
+      id: init.id,
+      destination,
+      source: init.source,
+      createdAt: createdAtOf(bundle),
+      expiresAt: init.expiresAt,
+      state,
+      ...(local ? { agent: destination, contactHint: req.origin === 'cla' ? ORIGIN_CLA : ORIGIN_LOCAL } : {}),
+      reportFlags: init.reportFlags,
+      bytes,
+    });
+    if (!r.ok) return r;
+    if (expiryAt === undefined || init.expiresAt < expiryAt) {
+      expiryAt = init.expiresAt;
+      arm();
+    }
+    return ok(index.add(init, bytes));
+  }
+
+  // ---- leaving the store ------------------------------------------------------------------------
+
+  function drop(t: Tracked, reason: number, detail: string, bundle?: Bundle): void {
+    if (t.gone) return;
+    let subject = bundle;
+    if (subject === undefined && reporter.wants(t.reportFlags, 'deleted')) {
+      const d = index.decode(t);
+      if (d.ok) subject = d.value;
+    }
+    forwarder.forget(t);
+    index.remove(t);
+    log({ event: 'bundle.deleted', id: t.id, reason, reasonText: describeStatusReason(reason).name, detail });
+    if (subject !== undefined) reporter.report(subject, t.id, 'deleted', reason);
+  }
+
+  /** A report (or another bundle this node makes) enters like a submitted one. */
+  function originate(bundle: Bundle): Result<Tracked> {
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeBundle(bundle, codec);
+    } catch (e) {
+      return err('INVALID_ARGUMENT', e instanceof Error ? e.message : String(e));
+    }
+    const t = put({ bytes, bundle, origin: 'local', receivedAt: clock() });
+    if (t.ok) setImmediate(() => dispatch(t.value, bundle));
+    return t;
+  }
+
+  // ---- the parts --------------------------------------------------------------------------------
+
+  const reporter = createReporter({
+    enabled: options.statusReports ?? false,
+    nodeEid,
+    clock,
+    creationClock,
+    lifetimeMs,
+    log,
+    originate(report, subjectId, status) {
+      const t = originate(report);
+      if (t.ok) return t.value.id;
+      log({ event: 'report.failed', about: subjectId, status, error: toLogFormat(t.error) });
+      return undefined;
+    },
+  });
+
+  const delivery = createDelivery({
+    index,
+    log,
+    delivered(t, bundle) {
+      index.remove(t);
+      log({ event: 'bundle.delivered', id: t.id, agent: t.destination, bytes: payloadBlockOf(bundle)?.data.length ?? 0, admin: hasFlag(bundle.primary.flags, BundleFlag.ADMIN_RECORD) });
+      reporter.report(bundle, t.id, 'delivered', StatusReason.NO_ADDITIONAL_INFORMATION);
+    },
+    unreadable: (t, error) => drop(t, StatusReason.NO_ADDITIONAL_INFORMATION, `unreadable: ${error}`),
+  });
+
+  const reassembly = createReassembly({
+    clock,
+    ...(options.reassemblyLimits === undefined ? {} : { limits: options.reassemblyLimits }),
+    complete(whole, fragments) {
+      const id = bundleIdOf(whole);
+      const first = fragments[0];
+      if (first === undefined) return;
+      if (index.get(id) !== undefined || store.has(id)) {
+        for (const f of fragments) index.remove(f);
+        log({ event: 'bundle.duplicate', id, detail: 'reassembled again' });
+        return;
+      }
+      const t = put({ bytes: encodeBundle(whole, codec), bundle: whole, origin: first.origin, receivedAt: first.receivedAt, expiresAt: first.expiresAt });
+      if (!t.ok) {
+        for (const f of fragments) drop(f, StatusReason.DEPLETED_STORAGE, `reassembled ADU not stored: ${toLogFormat(t.error)}`);
+        return;
+      }
+      for (const f of fragments) index.remove(f);
+      log({ event: 'bundle.reassembled', id, fragments: fragments.length, bytes: payloadBlockOf(whole)?.data.length ?? 0 });
+      dispatch(t.value, whole);
+    },
+    dropped(fragments, why) {
+      const reason = why === 'expired' ? StatusReason.LIFETIME_EXPIRED : StatusReason.DEPLETED_STORAGE;
+      for (const f of fragments) drop(f, reason, `reassembly gave up: ${why}`);
+    },
+    rejected: (t, error) => drop(t, StatusReason.NO_ADDITIONAL_INFORMATION, `fragment refused: ${toLogFormat(error)}`),
+  });
+
+  const forwarder = createForwarder({
+    nodeEid,
+    index,
+    router,
+    clas,
+    clock,
+    log,
+    codec,
+    maxBundleSize,
+    maxLinkBufferedBytes: options.linkMaxBufferedBytes ?? LIMITS.bpaLinkMaxBufferedBytes,
+    forwarded(t, out, contact) {
+      index.remove(t);
+      log({ event: 'bundle.forwarded', id: t.id, contact: contact.id, peer: contact.peerNodeId, cla: contact.claAddress, bytes: out.size });
+      reporter.report(out.bundle, t.id, 'forwarded', StatusReason.NO_ADDITIONAL_INFORMATION);
+    },
+    drop,
+    fragmented(t, pieces) {
+      const stored: Tracked[] = [];
+      for (const piece of pieces) {
+        let r: Result<Tracked>;
+        try {
+          r = put({ bytes: encodeBundle(piece, codec), bundle: piece, origin: t.origin, receivedAt: t.receivedAt, expiresAt: t.expiresAt });
+        } catch (e) {
+          r = err('INVALID_ARGUMENT', e instanceof Error ? e.message : String(e));
+        }
+        if (!r.ok && r.error.code === 'CONFLICT') {
+          // Stored before a crash that came before the original's deletion; that copy is dispatched already.
+          continue;
+        }
+        if (!r.ok) {
+          for (const s of stored) index.remove(s);
+          log({ event: 'bundle.fragment_failed', id: t.id, error: toLogFormat(r.error) });
+          return r;
+        }
+        stored.push(r.value);
+      }
+      index.remove(t);
+      stored.forEach((f, i) => log({ event: 'bundle.fragmented', id: f.id, from: t.id, n: i + 1, of: pieces.length, bytes: f.size }));
+      return ok(stored);
+    },
+    reschedule: () => arm(),
+  });
+
+  // ---- dispatch ---------------------------------------------------------------------------------
+
+  function dispatch(t: Tracked, bundle?: Bundle): void {
+    if (t.gone || closed) return;
+    switch (t.state) {
+      case 'forward':
+        forwarder.route(t, bundle);
+        return;
+      case 'deliver':
+        if (t.destination === nodeId && !delivery.hasReceiver(nodeId)) {
+          // The administrative endpoint itself, and nobody registered it (an AAP v1 client can, with the
+          // empty agent ID): records addressed to the node are consumed here, as uD3TN does.
+          index.remove(t);
+          log({ event: 'bundle.consumed', id: t.id, destination: t.destination, reason: 'addressed to the node ID, no agent registered' });
+          return;
+        }
+        delivery.enqueue(t);
+        return;
+      case 'reassembly': {
+        const b = bundle === undefined ? index.decode(t) : ok(bundle);
+        if (!b.ok) {
+          drop(t, StatusReason.NO_ADDITIONAL_INFORMATION, `unreadable: ${toLogFormat(b.error)}`);
+          return;
+        }
+        reassembly.add(t, b.value);
+        return;
+      }
+    }
+  }
+
+  // ---- reception (BundleSink) -------------------------------------------------------------------
+
+  function receive(bytes: Uint8Array, origin: ClaOrigin): void {
+    if (closed) return;
+    try {
+      receiveBundle(bytes, origin);
+    } catch (e) {
+      log({ event: 'bpa.internal_error', where: 'reception', from: origin.remote, message: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  function receiveBundle(bytes: Uint8Array, origin: ClaOrigin): void {
+    const from = origin.peerNodeId ?? origin.remote;
+    const examined = examineReceived(bytes, codec);
+    if (!examined.ok) {
+      log({ event: 'bundle.dropped', from, cla: origin.cla, bytes: bytes.length, error: toLogFormat(examined.error) });
+      return;
+    }
+    const o = examined.value;
+    const bundle = o.bundle;
+    const id = bundleIdOf(bundle);
+    const local = isLocal(formatEid(bundle.primary.destination));
+    if (store.has(id) || (local && bundle.primary.fragment !== undefined && store.has(wholeBundleIdOf(bundle)))) {
+      log({ event: 'bundle.duplicate', id, from, cla: origin.cla });
+      return;
+    }
+    const now = clock();
+    const expiresAt = expiresAtOfReceived(bundle, now, o.kind === 'accept' ? o.bundleAgeMs : bundleAgeOf(bundle));
+    if (o.kind === 'delete') {
+      store.markSeen(id, Math.max(expiresAt, now + 1));
+      log({ event: 'bundle.deleted', id, from, reason: o.reason, reasonText: describeStatusReason(o.reason).name, detail: o.detail });
+      reporter.report(bundle, id, 'received', o.blockReport ? StatusReason.BLOCK_UNINTELLIGIBLE : StatusReason.NO_ADDITIONAL_INFORMATION, o.blockReport);
+      reporter.report(bundle, id, 'deleted', o.reason);
+      return;
+    }
+    if (expiresAt <= now) {
+      store.markSeen(id, now + 1);
+      log({ event: 'bundle.expired', id, from, detail: 'expired on arrival' });
+      reporter.report(bundle, id, 'deleted', StatusReason.LIFETIME_EXPIRED);
+      return;
+    }
+    const stored = put({ bytes: o.bytes, bundle, origin: 'cla', receivedAt: now, expiresAt });
+    if (!stored.ok) {
+      if (stored.error.code === 'CONFLICT') {
+        log({ event: 'bundle.duplicate', id, from, cla: origin.cla });
+        return;
+      }
+      const reason = stored.error.code === 'STORE_FULL' ? StatusReason.DEPLETED_STORAGE : StatusReason.NO_ADDITIONAL_INFORMATION;
+      log({ event: 'bundle.deleted', id, from, reason, reasonText: describeStatusReason(reason).name, detail: toLogFormat(stored.error) });
+      reporter.report(bundle, id, 'deleted', reason);
+      return;
+    }
+    const t = stored.value;
+    log({
+      event: 'bundle.received',
+      id,
+      from,
+      cla: origin.cla,
+      source: t.source,
+      destination: t.destination,
+      bytes: t.size,
+      ...(o.discardedBlocks.length > 0 ? { discardedBlockTypes: o.discardedBlocks.join(',') } : {}),
+    });
+    if (o.blockReport) reporter.report(bundle, id, 'received', StatusReason.BLOCK_UNINTELLIGIBLE, true);
+    else reporter.report(bundle, id, 'received', StatusReason.NO_ADDITIONAL_INFORMATION);
+    dispatch(t, bundle);
+  }
+
+  function expiresAtOfReceived(bundle: Bundle, now: number, ageMs: number): number {
+    return bundle.primary.creation.time === 0 ? now + bundle.primary.lifetime - ageMs : expiryOf(bundle, now);
+  }
+
+  // ---- timer: contacts, expiry, parked bundles --------------------------------------------------
+
+  function arm(): void {
+    if (closed) return;
+    const now = clock();
+    let next = router.nextEvent(now);
+    for (const t of [expiryAt, forwarder.nextWake()]) if (t !== undefined && (next === undefined || t < next)) next = t;
+    if (next === undefined) return;
+    if (timer !== undefined && timerAt !== undefined && timerAt <= next) return;
+    clearTimeout(timer);
+    timerAt = next;
+    timer = setTimeout(onTimer, Math.min(TIMER_MAX_MS, Math.max(0, next - now)));
+  }
+
+  function onTimer(): void {
+    timer = undefined;
+    timerAt = undefined;
+    if (closed) return;
+    try {
+      const now = clock();
+      runExpiry(now);
+      reassembly.expire();
+      forwarder.tick(now);
+    } catch (e) {
+      log({ event: 'bpa.internal_error', where: 'timer', message: e instanceof Error ? e.message : String(e) });
+    }
+    arm();
+  }
+
+  function runExpiry(now: number): void {
+    if (expiryAt === undefined || expiryAt > now) return;
+    // The store deletes expired rows in one go: read the subjects of deletion reports first.
+    const subjects = new Map<string, Bundle>();
+    for (const t of index.all()) {
+      if (t.expiresAt > now || !reporter.wants(t.reportFlags, 'deleted')) continue;
+      const b = index.decode(t);
+      if (b.ok) subjects.set(t.id, b.value);
+    }
+    for (const m of store.expire(now)) {
+      const t = index.get(m.id);
+      if (t !== undefined) {
+        forwarder.forget(t);
+        index.forget(t);
+      }
+      log({ event: 'bundle.expired', id: m.id, destination: m.destination, state: m.state });
+      const subject = subjects.get(m.id);
+      if (subject !== undefined) reporter.report(subject, m.id, 'deleted', StatusReason.LIFETIME_EXPIRED);
+    }
+    expiryAt = store.nextExpiry();
+  }
+
+  // ---- contact plan -----------------------------------------------------------------------------
+
+  function merge(into: { added: Contact[]; changed: Contact[]; removed: Contact[] }, s: ApplySummary): void {
+    into.added.push(...s.added);
+    into.changed.push(...s.changed);
+    into.removed.push(...s.removed);
+  }
+
+  function applyCommands(commands: readonly PlanCommand[], persist: boolean, source: string): Result<ApplySummary> {
+    if (closed) return err('CONNECTION_CLOSED', 'the bundle processor is stopped');
+    const now = clock();
+    const summary = { added: [] as Contact[], changed: [] as Contact[], removed: [] as Contact[] };
+    let failure: Result<never> | undefined;
+    for (const c of commands) {
+      const r = router.applyPlan([c], now);
+      if (!r.ok) {
+        failure = r;
+        break;
+      }
+      merge(summary, r.value);
+      if (persist && savedPlan !== undefined) {
+        const saved = savedPlan.append(c, now);
+        if (!saved.ok) log({ event: 'plan.not_saved', source, node: c.nodeId, error: toLogFormat(saved.error) });
+      }
+    }
+    if (summary.added.length + summary.changed.length + summary.removed.length > 0) {
+      log({ event: 'plan.changed', source, added: summary.added.length, changed: summary.changed.length, removed: summary.removed.length });
+      forwarder.planChanged(summary);
+      arm();
+    }
+    return failure ?? ok(summary);
+  }
+
+  // ---- startup ----------------------------------------------------------------------------------
+
+  const startedAt = clock();
+  if (options.plan !== undefined && options.plan.length > 0) {
+    const r = router.applyPlan(options.plan, startedAt, { dropEnded: true });
+    if (!r.ok) return r;
+  }
+  if (stateDir !== undefined) {
+    savedPlan = openSavedPlan(stateDir, (message) => log({ event: 'plan.saved_unreadable', message }));
+    for (const c of savedPlan.commands()) {
+      const r = router.applyPlan([c], startedAt, { dropEnded: true });
+      if (!r.ok) log({ event: 'plan.saved_skipped', node: c.nodeId, command: c.command, error: toLogFormat(r.error) });
+    }
+  }
+  expiryAt = store.nextExpiry();
+  runExpiry(startedAt);
+  let loaded = 0;
+  for (const state of STATES) {
+    for (const m of store.listByState(state)) {
+      const t = index.add({
+        id: m.id,
+        source: m.source,
+        destination: m.destination,
+        expiresAt: m.expiresAt,
+        reportFlags: m.reportFlags,
+        receivedAt: m.storedAt,
+        origin: originOf(m.contactHint),
+        size: m.size,
+        state,
+      });
+      loaded++;
+      if (state === 'reassembly') {
+        const b = index.decode(t);
+        if (b.ok && (index.get(wholeBundleIdOf(b.value)) !== undefined || store.has(wholeBundleIdOf(b.value)))) {
+          // The whole bundle was stored (or delivered) before a crash left its fragments behind.
+          index.remove(t);
+          continue;
+        }
+        if (b.ok) dispatch(t, b.value);
+        else drop(t, StatusReason.NO_ADDITIONAL_INFORMATION, `unreadable: ${toLogFormat(b.error)}`);
+        continue;
+      }
+      dispatch(t);
+    }
+  }
+  log({ event: 'bpa.started', nodeId, bundles: loaded, contacts: router.contacts().length, statusReports: options.statusReports ?? false });
+  arm();
+
+  // ---- the processor ----------------------------------------------------------------------------
+
+  const bpa: Bpa = {
+    nodeId,
+    sink: receive,
+    router,
+
+    register(eid, sink, opts) {
+      return delivery.register(eid, sink, opts);
+    },
+
+    async submit(req): Promise<Result<SubmittedBundle>> {
+      if (closed) return err('CONNECTION_CLOSED', 'the bundle processor is stopped');
+      const creation = creationClock.next();
+      const shape = bundleForSubmit(req, creation, lifetimeMs);
+      if (!shape.ok) return shape;
+      const { bundle } = shape.value;
+      let bytes: Uint8Array;
+      try {
+        bytes = encodeBundle(bundle, codec);
+      } catch (e) {
+        return err('INVALID_ARGUMENT', e instanceof Error ? e.message : String(e));
+      }
+      const t = put({ bytes, bundle, origin: 'local', receivedAt: clock() });
+      if (!t.ok) {
+        log({ event: 'bundle.refused', source: shape.value.source, destination: shape.value.destination, bytes: bytes.length, error: toLogFormat(t.error) });
+        return t;
+      }
+      log({ event: 'bundle.stored', id: t.value.id, source: t.value.source, destination: t.value.destination, bytes: t.value.size });
+      // After the caller's confirmation, as uD3TN sends SENDCONFIRM before it delivers locally.
+      setImmediate(() => dispatch(t.value, bundle));
+      return ok({
+        source: shape.value.source,
+        destination: shape.value.destination,
+        creationTime: creation.time,
+        sequence: creation.sequence,
+        lifetimeMs: bundle.primary.lifetime,
+        payloadLength: payloadBlockOf(bundle)?.data.length ?? 0,
+      });
+    },
+
+    configure(commands, source) {
+      const r = applyCommands(
+        commands.map((c) => planCommandOf(c)),
+        true,
+        source,
+      );
+      return r.ok ? ok(undefined) : r;
+    },
+
+    applyPlan(commands, opts) {
+      return applyCommands(commands, opts?.persist ?? true, 'api');
+    },
+
+    status() {
+      const counts = forwarder.counts();
+      return {
+        nodeId,
+        bundles: index.size,
+        store: store.usage(),
+        unrouted: counts.unrouted,
+        waitingForContact: counts.waiting + counts.parked,
+        sending: counts.sending,
+        waitingForAgent: Object.fromEntries(delivery.waiting()),
+        reassembling: reassembly.pending().length,
+        contacts: router.contacts(),
+      };
+    },
+
+    async stop() {
+      if (closed) return;
+      closed = true;
+      clearTimeout(timer);
+      delivery.close();
+      await forwarder.close();
+      log({ event: 'bpa.stopped', nodeId, bundles: index.size });
+    },
+  };
+  return ok(bpa);
+}

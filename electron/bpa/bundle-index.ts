@@ -1,0 +1,121 @@
+/**
+ * The processor's in-memory view of the bundles in the durable store (store/). The store is the truth
+ * about which bundles exist; scheduling state (which contact a bundle waits for, which agent queue it
+ * sits in) lives only here and is rebuilt from the store at startup, so routing never costs a write.
+ *
+ * Bytes: a bundle's encoded bytes stay in memory between storing and sending/delivering while the total
+ * is within a budget (LIMITS.bpaCacheMaxBytes): the common path (stored, then sent or delivered at once)
+ * never reads the store back. Beyond the budget, and for bundles that wait, they are read from the store
+ * when needed.
+ */
+import { err, ok, type Result } from '../../shared/errors';
+import { decodeBundle } from '../../shared/protocol/bpv7/bundle';
+import type { CodecOptions } from '../../shared/protocol/bpv7/crc';
+import type { Bundle } from '../../shared/protocol/bpv7/types';
+import type { BundleState, BundleStore } from './store/types';
+
+/** One stored bundle as the processor tracks it. */
+export interface Tracked {
+  /** The bundle ID key (store/bundle-key.ts). */
+  readonly id: string;
+  readonly source: string;
+  readonly destination: string;
+  /** Unix ms. */
+  readonly expiresAt: number;
+  /** The bundle's report request flags (RFC 9171 §4.2.3). */
+  readonly reportFlags: number;
+  /** When this node stored it (Unix ms): the bundle age grows by the time since (forward-blocks.ts). */
+  readonly receivedAt: number;
+  /** Submitted by a local agent (or made by this node) or received over a CLA (DeliveredAdu.receivedFrom). */
+  readonly origin: 'local' | 'cla';
+  /** Encoded size as stored. */
+  readonly size: number;
+  readonly state: BundleState;
+  /** Deleted from the store (delivered, forwarded, expired, dropped): every queue skips it. */
+  gone: boolean;
+  /** Cached encoded bytes, see the file comment. */
+  bytes: Uint8Array | undefined;
+  /** forwarding.ts: the contact whose volume the bundle holds, and how much. */
+  contactId: string | undefined;
+  committed: number;
+  /** forwarding.ts: size as it would leave this node (updated extension blocks), its flag 0x04, and the smallest useful share of a contact when fragmenting. */
+  outgoing: { readonly size: number; readonly mustNotFragment: boolean; readonly minFragmentBytes: number } | undefined;
+}
+
+export type TrackedInit = Pick<Tracked, 'id' | 'source' | 'destination' | 'expiresAt' | 'reportFlags' | 'receivedAt' | 'origin' | 'size' | 'state'>;
+
+export interface BundleIndex {
+  readonly size: number;
+  get(id: string): Tracked | undefined;
+  all(): IterableIterator<Tracked>;
+  /** Track a stored bundle; `bytes` are cached when the budget allows. */
+  add(init: TrackedInit, bytes?: Uint8Array): Tracked;
+  /** Drop the cached bytes (e.g. the bundle waits for a later contact). */
+  uncache(t: Tracked): void;
+  /** The encoded bytes, from the cache or the store. */
+  bytes(t: Tracked): Result<Uint8Array>;
+  /** Decoded (CRCs already checked when it was stored, so not again). */
+  decode(t: Tracked): Result<Bundle>;
+  /** Delete from the store and forget; false when the store did not have it any more. */
+  remove(t: Tracked): boolean;
+  /** Forget without touching the store (the store already deleted it: expiry). */
+  forget(t: Tracked): void;
+  cachedBytes(): number;
+}
+
+export function createBundleIndex(store: BundleStore, codec: CodecOptions, cacheMaxBytes: number): BundleIndex {
+  const map = new Map<string, Tracked>();
+  let cached = 0;
+  const decodeOpts = { ...codec, requireValidCrc: false };
+
+  function uncache(t: Tracked): void {
+    if (t.bytes === undefined) return;
+    cached -= t.bytes.length;
+    t.bytes = undefined;
+  }
+
+  function forget(t: Tracked): void {
+    t.gone = true;
+    uncache(t);
+    if (map.get(t.id) === t) map.delete(t.id);
+  }
+
+  function bytesOf(t: Tracked): Result<Uint8Array> {
+    if (t.bytes !== undefined) return ok(t.bytes);
+    if (t.gone) return err('NOT_FOUND', `bundle ${t.id} is no longer stored`);
+    const r = store.get(t.id);
+    return r.ok ? ok(r.value.bytes) : r;
+  }
+
+  return {
+    get size() {
+      return map.size;
+    },
+    get: (id) => map.get(id),
+    all: () => map.values(),
+    add(init, bytes) {
+      const t: Tracked = { ...init, gone: false, bytes: undefined, contactId: undefined, committed: 0, outgoing: undefined };
+      if (bytes !== undefined && cached + bytes.length <= cacheMaxBytes) {
+        t.bytes = bytes;
+        cached += bytes.length;
+      }
+      map.set(t.id, t);
+      return t;
+    },
+    uncache,
+    bytes: bytesOf,
+    decode(t) {
+      const bytes = bytesOf(t);
+      if (!bytes.ok) return bytes;
+      const d = decodeBundle(bytes.value, decodeOpts);
+      return d.ok ? ok(d.value.bundle) : d;
+    },
+    remove(t) {
+      const had = t.gone ? false : store.delete(t.id);
+      forget(t);
+      return had;
+    },
+    forget,
+    cachedBytes: () => cached,
+  };
+}

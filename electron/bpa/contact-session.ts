@@ -1,0 +1,251 @@
+/**
+ * Sending during one contact (issue 3, "Router and contact plan"): a FIFO of bundles routed to the
+ * contact, the CLA link opened lazily for it and reused for all its bundles, data-rate pacing and the
+ * one-way light time.
+ *
+ * The link model: the channel carries `rateBytesPerSec`; a bundle of n bytes occupies it for
+ * n / rate seconds after the previous one, and its last byte reaches the peer one OWLT later. The
+ * session writes each bundle's bytes to the socket at that arrival time (a delay line), so two nodes on
+ * one machine see an Earth–Mars link: nothing for 12 minutes, then bundles at the link's rate. The
+ * bundle leaves the store (`sent`) only once its bytes were written; one that is still in the delay line
+ * when the process dies is sent again after the restart (the receiver suppresses the duplicate).
+ *
+ * A failed send puts the bundle, and every bundle behind it in the delay line, back at the head of the
+ * queue; the link is reopened after a backoff. When the contact ends the session starts nothing new and
+ * hands the unsent bundles back (the forwarder routes them to a later contact); the link closes once
+ * the delay line is written out.
+ */
+import { toLogFormat, type Result } from '../../shared/errors';
+import type { Bundle } from '../../shared/protocol/bpv7/types';
+import type { Tracked } from './bundle-index';
+import type { Contact } from './router/types';
+import type { ClaLink, Clock, Log } from './types';
+
+/** The bytes of a bundle as it leaves this node. */
+export interface OutgoingBundle {
+  readonly bundle: Bundle;
+  readonly parts: readonly Uint8Array[];
+  readonly size: number;
+}
+
+export interface SessionDeps {
+  readonly contactId: string;
+  readonly clock: Clock;
+  readonly log: Log;
+  /** Bytes held in the delay line before the session waits for writes to catch up. */
+  readonly maxBufferedBytes: number;
+  /** The contact as the router has it now (rate, OWLT and end may change); undefined once it is gone. */
+  contact(): Contact | undefined;
+  openLink(contact: Contact): Promise<Result<ClaLink>>;
+  /** The bundle's outgoing bytes, or undefined when it must not go (deleted meanwhile, hop limit). */
+  prepare(t: Tracked): OutgoingBundle | undefined;
+  /** Its bytes were written to the link. */
+  sent(t: Tracked, out: OutgoingBundle): void;
+  /** Bundles the link gave back after the contact ended (its link broke with them in the delay line). */
+  returned(ts: readonly Tracked[]): void;
+}
+
+export interface ContactSession {
+  push(t: Tracked): void;
+  /** Bundles queued and not started. */
+  readonly queued: number;
+  /** Ended and nothing left to write. */
+  readonly drained: boolean;
+  /** Stop starting bundles and return those not started; the link closes after the delay line. */
+  end(): Tracked[];
+  /** Stop at once (processor shutdown); bundles in the delay line stay stored. */
+  close(): Promise<void>;
+}
+
+const BACKOFF_FIRST_MS = 250;
+const BACKOFF_MAX_MS = 30_000;
+
+interface InFlight {
+  readonly t: Tracked;
+  readonly out: OutgoingBundle;
+  readonly writeAt: number;
+}
+
+export function createContactSession(deps: SessionDeps): ContactSession {
+  const { clock, log, contactId } = deps;
+  let queue: Tracked[] = [];
+  let head = 0;
+  let line: InFlight[] = [];
+  let lineBytes = 0;
+  /** When the channel is free for the next bundle (Unix ms, fractional). */
+  let freeAt = 0;
+  let link: ClaLink | undefined;
+  let notBefore = 0;
+  let backoff = BACKOFF_FIRST_MS;
+  let pumping = false;
+  let writing = false;
+  let ended = false;
+  let closed = false;
+  const timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+  let lineProgress: (() => void) | undefined;
+
+  function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const entry = {
+        timer: setTimeout(() => {
+          timers.delete(entry);
+          resolve();
+        }, Math.min(Math.max(1, Math.ceil(ms)), 0x7fff_ffff)),
+        resolve,
+      };
+      timers.add(entry);
+    });
+  }
+
+  function wakeAll(): void {
+    for (const e of timers) {
+      clearTimeout(e.timer);
+      e.resolve();
+    }
+    timers.clear();
+    lineProgress?.();
+  }
+
+  function closeLink(): void {
+    const l = link;
+    link = undefined;
+    if (l === undefined) return;
+    log({ event: 'link.closed', contact: contactId, address: l.address });
+    void l.close();
+  }
+
+  function failed(reason: string): void {
+    const delay = backoff;
+    backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
+    notBefore = clock() + delay;
+    log({ event: 'link.retry', contact: contactId, reason, retryInMs: delay });
+    if (!ended && !closed) void sleep(delay).then(() => void pump());
+  }
+
+  async function pump(): Promise<void> {
+    if (pumping || ended || closed) return;
+    pumping = true;
+    try {
+      while (!ended && !closed && head < queue.length) {
+        const now = clock();
+        if (now < notBefore) break; // a retry is scheduled
+        const contact = deps.contact();
+        if (contact === undefined || now >= contact.end) break; // the end of the contact hands the rest back
+        if (link === undefined) {
+          const r = await deps.openLink(contact);
+          if (ended || closed) {
+            if (r.ok) void r.value.close();
+            break;
+          }
+          if (!r.ok) {
+            failed(toLogFormat(r.error));
+            break;
+          }
+          link = r.value;
+          log({ event: 'link.opened', contact: contactId, address: link.address, peer: contact.peerNodeId });
+          continue;
+        }
+        if (lineBytes >= deps.maxBufferedBytes) {
+          await new Promise<void>((resolve) => (lineProgress = resolve));
+          lineProgress = undefined;
+          continue;
+        }
+        if (freeAt - now >= 1) {
+          // Pacing: the channel is busy with the previous bundle.
+          await sleep(freeAt - now);
+          continue;
+        }
+        const t = queue[head++] as Tracked;
+        if (t.gone) continue;
+        const out = deps.prepare(t);
+        if (out === undefined) continue;
+        const start = Math.max(now, freeAt);
+        freeAt = start + (contact.rateBytesPerSec > 0 ? (out.size * 1000) / contact.rateBytesPerSec : 0);
+        line.push({ t, out, writeAt: freeAt + contact.owltMs });
+        lineBytes += out.size;
+        void write();
+      }
+    } finally {
+      pumping = false;
+      if (head > 0 && head === queue.length) {
+        queue = [];
+        head = 0;
+      }
+    }
+  }
+
+  async function write(): Promise<void> {
+    if (writing) return;
+    writing = true;
+    try {
+      while (line.length > 0 && !closed) {
+        const first = line[0] as InFlight;
+        const wait = first.writeAt - clock();
+        if (wait >= 1) {
+          await sleep(wait);
+          continue;
+        }
+        const l = link;
+        const r = l === undefined ? undefined : await l.send(first.out.parts);
+        if (closed) break;
+        if (r !== undefined && r.ok) {
+          line.shift();
+          lineBytes -= first.out.size;
+          lineProgress?.();
+          backoff = BACKOFF_FIRST_MS;
+          deps.sent(first.t, first.out);
+          continue;
+        }
+        // The link broke: everything in the delay line goes back to the head of the queue, in order.
+        log({ event: 'link.send_failed', contact: contactId, error: r === undefined ? 'no link' : toLogFormat(r.error) });
+        if (l === link) closeLink();
+        const back = line.map((e) => e.t);
+        line = [];
+        lineBytes = 0;
+        lineProgress?.();
+        freeAt = 0;
+        if (ended) {
+          deps.returned(back);
+          break;
+        }
+        queue = [...back, ...queue.slice(head)];
+        head = 0;
+        failed('send failed');
+      }
+    } finally {
+      writing = false;
+      if (ended && line.length === 0) closeLink();
+    }
+  }
+
+  return {
+    push(t) {
+      queue.push(t);
+      void pump();
+    },
+    get queued() {
+      return queue.length - head;
+    },
+    get drained() {
+      return (ended || closed) && line.length === 0;
+    },
+    end() {
+      ended = true;
+      const unsent = queue.slice(head).filter((t) => !t.gone);
+      queue = [];
+      head = 0;
+      // Bundles already in the delay line are on their way; a link that breaks now returns them too.
+      if (line.length === 0) closeLink();
+      wakeAll();
+      return unsent;
+    },
+    async close() {
+      closed = true;
+      ended = true;
+      wakeAll();
+      const l = link;
+      link = undefined;
+      if (l !== undefined) await l.close();
+    },
+  };
+}
