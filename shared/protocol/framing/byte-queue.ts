@@ -50,6 +50,7 @@ export class ByteQueue {
    * free. Used for headers, which are small.
    */
   peek(n: number): Uint8Array {
+    if (n === 0) return EMPTY;
     const first = this.chunks[this.head] as Uint8Array;
     if (first.length - this.offset >= n) return first.subarray(this.offset, this.offset + n);
     const merged = this.copyOut(n);
