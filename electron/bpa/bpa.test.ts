@@ -263,3 +263,45 @@ describe('forwarding between two processors', () => {
     expect(mars.named('bundle.dropped')[1]?.['error']).toMatch(/^CRC_MISMATCH/);
   });
 });
+
+describe('after a restart', () => {
+  it('every stored bundle is dispatched again; contacts configured at run time are still there (uD3TN forgets them)', async () => {
+    const network = createFakeNetwork();
+    const earth = await node('dtn://earth.dtn/', network, 'earth:1');
+    const mars = await node('dtn://mars.dtn/', network, 'mars:1');
+    network.breakAddress('mars:1');
+    const now = Date.now();
+    // uD3TN's text format through the config agent's callback: times in DTN seconds.
+    const configured = earth.bpa.configure(
+      [{ command: 'add', nodeId: 'dtn://mars.dtn/', claAddress: 'mtcp:mars:1', reachableEids: [], contacts: [{ start: Math.floor((now - DTN_EPOCH_UNIX_MS) / 1000) - 1, end: Math.floor((now - DTN_EPOCH_UNIX_MS) / 1000) + 3600, rate: 1_000_000, reachableEids: [] }] }],
+      'dtn://earth.dtn/config-client',
+    );
+    expect(configured.ok).toBe(true);
+    await earth.bpa.submit({ source: 'dtn://earth.dtn/smtp', destination: 'dtn://mars.dtn/smtp', payload: bytesOf('survives') });
+    await earth.waitFor('link.retry');
+    const restarted = await earth.restart();
+    nodes.push(restarted);
+    expect(restarted.bpa.router.contacts()).toHaveLength(1);
+    expect(restarted.named('bpa.started')[0]).toMatchObject({ bundles: 1, contacts: 1 });
+    const agent = recordingAgent();
+    mars.bpa.register('dtn://mars.dtn/smtp', agent.sink);
+    network.healthy('mars:1');
+    const [adu] = await agent.waitFor(1, 5000);
+    expect(text(adu?.payload ?? new Uint8Array(0))).toBe('survives');
+  });
+
+  it('a bundle received over a CLA for an absent agent is delivered after the restart, still marked as from a CLA', async () => {
+    const network = createFakeNetwork();
+    const earth = await node('dtn://earth.dtn/', network, 'earth:1');
+    const mars = await node('dtn://mars.dtn/', network, 'mars:1');
+    earth.bpa.applyPlan([contactTo('dtn://mars.dtn/', 'mtcp:mars:1')]);
+    await earth.bpa.submit({ source: 'dtn://earth.dtn/smtp', destination: 'dtn://mars.dtn/later', payload: bytesOf('wait for me') });
+    await mars.waitFor('bundle.received');
+    const again = await mars.restart();
+    nodes.push(again);
+    const agent = recordingAgent();
+    again.bpa.register('dtn://mars.dtn/later', agent.sink);
+    const [adu] = await agent.waitFor(1);
+    expect(adu).toMatchObject({ source: 'dtn://earth.dtn/smtp', receivedFrom: 'cla' });
+  });
+});

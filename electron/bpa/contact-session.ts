@@ -128,7 +128,11 @@ export function createContactSession(deps: SessionDeps): ContactSession {
     try {
       while (!ended && !closed && head < queue.length) {
         const now = clock();
-        if (now < notBefore) break; // a retry is scheduled
+        if (now < notBefore) {
+          // Backing off after a failure (a timer may fire a millisecond before the clock says it is due).
+          await sleep(notBefore - now);
+          continue;
+        }
         const contact = deps.contact();
         if (contact === undefined || now >= contact.end) break; // the end of the contact hands the rest back
         if (link === undefined) {
