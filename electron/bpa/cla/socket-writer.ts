@@ -18,6 +18,8 @@ export interface SocketWriter {
 }
 
 const DONE: Result<void> = ok(undefined);
+/** The common case (written below the high-water mark) shares one settled promise: no allocation per send. */
+const DONE_NOW: Promise<Result<void>> = Promise.resolve(DONE);
 
 export function createSocketWriter(socket: Socket): SocketWriter {
   /** The previous write while it waits for 'drain'; later writes queue behind it. */
@@ -57,6 +59,7 @@ export function createSocketWriter(socket: Socket): SocketWriter {
     write(head, parts) {
       if (waiting === null) {
         const r = writeNow(head, parts);
+        if (r === DONE) return DONE_NOW;
         if (!(r instanceof Promise)) return Promise.resolve(r);
         const p = r.finally(() => {
           if (waiting === p) waiting = null;
