@@ -1,4 +1,5 @@
 /** Every `farside` command, in the order `farside --help` lists them. */
 import type { CliCommand } from '../io';
+import { bpaCommand } from './bpa';
 
-export const commands: readonly CliCommand[] = [];
+export const commands: readonly CliCommand[] = [bpaCommand];
