@@ -1,0 +1,138 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ascii } from '../../../shared/test-support/vectors';
+import { createGatewayStore } from './gateway-store';
+import type { GatewayStore, NewDelivery } from './gateway-store';
+
+const dirs: string[] = [];
+const open: GatewayStore[] = [];
+
+function fresh(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'farside-gw-store-'));
+  dirs.push(dir);
+  return join(dir, 'gateway.db');
+}
+
+function openStore(path: string): GatewayStore {
+  const s = createGatewayStore({ path });
+  if (!s.ok) throw new Error(s.error.message);
+  open.push(s.value);
+  return s.value;
+}
+
+afterEach(() => {
+  for (const s of open.splice(0)) s.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const delivery: NewDelivery = {
+  bundleKey: 'dtn://earth.dtn/email 1000 1',
+  source: 'dtn://earth.dtn/email',
+  kind: 'mail',
+  mailFrom: 'alice@earth.example',
+  mailParams: { SIZE: '12', ENVID: 'e1' },
+  recipients: [{ address: 'bob@mars.example', params: { NOTIFY: 'FAILURE' }, state: 'pending' }],
+  message: ascii('Subject: x\r\n\r\nhi\r\n'),
+  messageId: 'm1@earth.example',
+  receivedAt: 1000,
+  nextAttemptAt: 1000,
+};
+
+describe('gateway store', () => {
+  it('commits with synchronous=FULL in WAL mode (fsync before the 250 reply)', () => {
+    // SQLite: synchronous 2 = FULL, the WAL is synced at every commit
+    expect(openStore(fresh()).durability()).toEqual({ journalMode: 'wal', synchronous: 2 });
+  });
+
+  it('queues bundles, hands them over once, and keeps everything across a reopen', () => {
+    const path = fresh();
+    const s = openStore(path);
+    const [a, b] = s.enqueueBundles(
+      [
+        { origin: 'mail', destination: 'dtn://mars.dtn/email', messageId: 'm1@x', envid: 'e1', recipients: 2, bsmtp: ascii('EHLO a\r\nQUIT\r\n') },
+        { origin: 'dsn', destination: 'dtn://earth.dtn/email', messageId: null, envid: null, recipients: 1, bsmtp: ascii('EHLO b\r\nQUIT\r\n') },
+      ],
+      500,
+    );
+    expect(a).toMatchObject({ origin: 'mail', destination: 'dtn://mars.dtn/email', size: 14, recipients: 2, queuedAt: 500, attempts: 0, bundleId: null });
+    expect(s.dueBundles('mail', 500, 10).map((x) => x.id)).toEqual([a?.id]);
+    expect(s.dueBundles('dsn', 499, 10)).toEqual([]);
+    expect(s.nextBundleDueAt('dsn')).toBe(500);
+    s.deferBundle(b!.id, 900);
+    expect(s.dueBundles('dsn', 800, 10)).toEqual([]);
+    s.markHandedOver(a!.id, 'dtn://earth.dtn/ 1000 1', 600);
+    expect(s.queueDepth()).toEqual({ queued: 1, handedOver: 1 });
+    s.close();
+
+    const again = openStore(path);
+    expect(again.getBundle(a!.id)?.bundleId).toBe('dtn://earth.dtn/ 1000 1');
+    expect(new TextDecoder().decode(again.bundlePayload(b!.id))).toBe('EHLO b\r\nQUIT\r\n');
+    expect(again.pendingBundles(10).map((x) => x.id)).toEqual([b?.id]);
+    expect(again.getBundle(b!.id)?.attempts).toBe(1);
+  });
+
+  it('remembers received keys and (Message-ID, recipient) pairs across a reopen, case-insensitively', () => {
+    const path = fresh();
+    const s = openStore(path);
+    s.transaction(() => {
+      s.recordReceived('k1', 'dtn://earth.dtn/email', 'accepted', 100);
+      s.recordSeen('m1@x', ['Bob@Mars.Example'], 100);
+    });
+    s.close();
+    const again = openStore(path);
+    expect(again.wasReceived('k1')).toBe(true);
+    expect(again.wasReceived('k2')).toBe(false);
+    expect([...again.seenRecipients('m1@x', ['bob@mars.example', 'carol@mars.example'])]).toEqual(['bob@mars.example']);
+    expect(again.prune(101)).toEqual({ received: 1, seen: 1 });
+    expect(again.wasReceived('k1')).toBe(false);
+  });
+
+  it('keeps deliveries with their recipient states until finished', () => {
+    const path = fresh();
+    const s = openStore(path);
+    const id = s.addDelivery(delivery);
+    expect(s.dueDeliveries(999, 10)).toEqual([]);
+    const [d] = s.dueDeliveries(1000, 10);
+    expect(d).toMatchObject({ ...delivery, id, attempts: 0, delayNotified: false, lastError: null });
+    s.updateDelivery(id, {
+      recipients: [{ ...delivery.recipients[0]!, state: 'failed', reply: '550 5.1.1 no', status: '5.1.1', fromMta: true }],
+      attempts: 1,
+      nextAttemptAt: 2000,
+      delayNotified: true,
+      lastError: 'x',
+    });
+    s.close();
+    const again = openStore(path);
+    expect(again.nextDeliveryDueAt()).toBe(2000);
+    const [e] = again.dueDeliveries(2000, 10);
+    expect(e?.recipients[0]).toEqual({ address: 'bob@mars.example', params: { NOTIFY: 'FAILURE' }, state: 'failed', reply: '550 5.1.1 no', status: '5.1.1', fromMta: true });
+    expect(e?.delayNotified).toBe(true);
+    expect(again.pendingDeliveries()).toBe(1);
+    again.finishDelivery(id);
+    expect(again.pendingDeliveries()).toBe(0);
+    expect(again.nextDeliveryDueAt()).toBeNull();
+  });
+
+  it('rolls a failed transaction back whole', () => {
+    const s = openStore(fresh());
+    expect(() =>
+      s.transaction(() => {
+        s.recordReceived('k1', 'src', 'accepted', 1);
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(s.wasReceived('k1')).toBe(false);
+  });
+
+  it('refuses a store of another schema version', () => {
+    const path = fresh();
+    const db = new Database(path);
+    db.pragma('user_version = 99');
+    db.close();
+    const s = createGatewayStore({ path });
+    expect(s.ok ? 'ok' : s.error.code).toBe('UNSUPPORTED');
+  });
+});

@@ -1,0 +1,65 @@
+/**
+ * The gateway's SQLite schema (user_version 1). One database holds both halves' durable state:
+ *
+ * - `outbound`: one row per (message, destination gateway), the BSMTP bytes to send as one bundle
+ *   (issue 4), until the BP node confirmed it (bundle_id set). `origin` tells mail relayed by the site MTA
+ *   ('mail') from notifications the gateway generated itself ('dsn').
+ * - `received`: every ADU key ever taken (bundle ID, or the payload digest when the node gives none), so a
+ *   bundle delivered twice — the BP node retrying, a restart between delivery and acknowledgement — is
+ *   processed once, across restarts (RFC 2442: process each message once).
+ * - `deliveries`: one row per transaction still to replay into the MTA, with its per-recipient state; the
+ *   row goes when every recipient is settled.
+ * - `seen_messages`: (Message-ID, recipient) pairs already taken, so the same message arriving in another
+ *   bundle (a sender's retry after a lost confirmation) is not delivered twice to the same recipient.
+ */
+export const SCHEMA_VERSION = 1;
+
+export const SCHEMA_SQL = `
+CREATE TABLE outbound (
+  id              INTEGER PRIMARY KEY,
+  origin          TEXT NOT NULL CHECK (origin IN ('mail', 'dsn')),
+  destination     TEXT NOT NULL,
+  message_id      TEXT,
+  envid           TEXT,
+  recipients      INTEGER NOT NULL,
+  size            INTEGER NOT NULL,
+  bsmtp           BLOB NOT NULL,
+  queued_at       INTEGER NOT NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  bundle_id       TEXT,
+  handed_at       INTEGER
+);
+CREATE INDEX outbound_due ON outbound (origin, next_attempt_at) WHERE bundle_id IS NULL;
+CREATE TABLE received (
+  key         TEXT PRIMARY KEY,
+  source      TEXT NOT NULL,
+  outcome     TEXT NOT NULL,
+  received_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX received_by_time ON received (received_at);
+CREATE TABLE deliveries (
+  id              INTEGER PRIMARY KEY,
+  bundle_key      TEXT NOT NULL,
+  source          TEXT NOT NULL,
+  kind            TEXT NOT NULL CHECK (kind IN ('mail', 'notice')),
+  mail_from       TEXT NOT NULL,
+  mail_params     TEXT NOT NULL,
+  recipients      TEXT NOT NULL,
+  message         BLOB NOT NULL,
+  message_id      TEXT,
+  received_at     INTEGER NOT NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  delay_notified  INTEGER NOT NULL DEFAULT 0,
+  last_error      TEXT
+);
+CREATE INDEX deliveries_due ON deliveries (next_attempt_at);
+CREATE TABLE seen_messages (
+  message_id TEXT NOT NULL,
+  recipient  TEXT NOT NULL,
+  seen_at    INTEGER NOT NULL,
+  PRIMARY KEY (message_id, recipient)
+) WITHOUT ROWID;
+CREATE INDEX seen_by_time ON seen_messages (seen_at);
+`;
