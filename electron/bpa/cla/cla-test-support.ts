@@ -86,6 +86,17 @@ export function recordingLog(): RecordingLog {
   };
 }
 
+/** Poll `probe` every 10 ms until it returns a value; rejects after `timeoutMs`. */
+export async function waitUntil<T>(probe: () => T | undefined, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 /** The port of a CLA address "host:port". */
 export function portOf(address: string): number {
   return Number(address.slice(address.lastIndexOf(':') + 1));

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ascii, fromHex, ud3tnVector } from '../../../shared/test-support/vectors';
 import type { Cla } from '../types';
-import { capture, patternBytes, portOf, rawConnect, rawServer, recordingLog, recordingSink, writeAll } from './cla-test-support';
+import { capture, patternBytes, portOf, rawConnect, rawServer, recordingLog, recordingSink, waitUntil, writeAll } from './cla-test-support';
 import { createTcpclv3Cla } from './tcpclv3-cla';
 import type { Tcpclv3ClaDeps } from './tcpclv3-cla';
 
@@ -202,6 +202,27 @@ describe('TCPCLv3 CLA over loopback', () => {
     const c = await odd.cla.connect('127.0.0.1:9');
     expect(c.ok).toBe(false);
     if (!c.ok) expect(c.error.code).toBe('INVALID_ARGUMENT');
+  });
+
+  it('survives random and mutated streams from many peers, then still serves', async () => {
+    const mars = await listening(MARS, { handshakeTimeoutMs: 300, limits: { bundleMaxBytes: 4096, tcpclv3MaxSegmentBytes: 4096 } });
+    const peers = [];
+    for (let i = 0; i < 40; i++) {
+      const junk = i % 2 === 0 ? patternBytes(1 + ((i * 977) % 3000), i + 200) : Uint8Array.from(earthStream);
+      if (i % 2 === 1) for (let k = 0; k < 3; k++) junk[(i * 131 + k * 7919) % junk.length] ^= 1 << ((i + k) % 8);
+      const s = await rawConnect(mars.port);
+      s.on('error', () => undefined);
+      s.on('data', () => undefined);
+      peers.push(writeAll(s, junk).then(() => s.destroy()));
+    }
+    await Promise.all(peers);
+    const s = await rawConnect(mars.port);
+    capture(s);
+    const me = `127.0.0.1:${s.localPort}`;
+    await writeAll(s, earthStream);
+    const mine = await waitUntil(() => mars.rec.received.find((g) => g.origin.remote === me));
+    expect(same(mine.bytes, bundle)).toBe(true);
+    s.destroy();
   });
 
   it('closes a connection whose contact header never comes', async () => {
