@@ -183,6 +183,12 @@ export function writeAll(socket: Socket, bytes: Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => socket.write(bytes, (e) => (e ? reject(e) : resolve())));
 }
 
+/** Flip bit `bit` of the byte at `at` (modulo the length): a deterministic mutation. */
+export function flipBit(bytes: Uint8Array, at: number, bit: number): void {
+  const i = at % bytes.length;
+  bytes[i] = (bytes[i] ?? 0) ^ (1 << bit);
+}
+
 /** Deterministic pseudo-random bytes (a test must not depend on Math.random). */
 export function patternBytes(length: number, seed: number): Uint8Array {
   const out = new Uint8Array(length);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { fromHex, ud3tnVector, ud3tnVectorNames } from '../../../shared/test-support/vectors';
 import type { Cla } from '../types';
-import { capture, patternBytes, portOf, rawConnect, rawServer, recordingLog, recordingSink, waitUntil, writeAll } from './cla-test-support';
+import { capture, patternBytes, portOf, rawConnect, rawServer, recordingLog, recordingSink, flipBit, waitUntil, writeAll } from './cla-test-support';
 import { createMtcpCla } from './mtcp-cla';
 
 /** Every MTCP frame uD3TN wrote in the vectors, with the bundle inside it (cla-mtcp/, fragments/, status-reports/). */
@@ -165,7 +165,7 @@ describe('MTCP CLA over loopback', () => {
     const peers = [];
     for (let i = 0; i < 40; i++) {
       const junk = i % 2 === 0 ? patternBytes(1 + ((i * 977) % 5000), i + 100) : Uint8Array.from(stream);
-      if (i % 2 === 1) for (let k = 0; k < 20; k++) junk[(i * 131 + k * 7919) % junk.length] ^= 1 << (k % 8);
+      if (i % 2 === 1) for (let k = 0; k < 20; k++) flipBit(junk, i * 131 + k * 7919, k % 8);
       const s = await rawConnect(port);
       s.on('error', () => undefined);
       peers.push(writeAll(s, junk).then(() => s.destroy()));

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ascii, fromHex, ud3tnVector } from '../../../shared/test-support/vectors';
 import type { Cla } from '../types';
-import { capture, patternBytes, portOf, rawConnect, rawServer, recordingLog, recordingSink, waitUntil, writeAll } from './cla-test-support';
+import { capture, patternBytes, portOf, rawConnect, rawServer, recordingLog, recordingSink, flipBit, waitUntil, writeAll } from './cla-test-support';
 import { createTcpclv3Cla } from './tcpclv3-cla';
 import type { Tcpclv3ClaDeps } from './tcpclv3-cla';
 
@@ -209,7 +209,7 @@ describe('TCPCLv3 CLA over loopback', () => {
     const peers = [];
     for (let i = 0; i < 40; i++) {
       const junk = i % 2 === 0 ? patternBytes(1 + ((i * 977) % 3000), i + 200) : Uint8Array.from(earthStream);
-      if (i % 2 === 1) for (let k = 0; k < 3; k++) junk[(i * 131 + k * 7919) % junk.length] ^= 1 << ((i + k) % 8);
+      if (i % 2 === 1) for (let k = 0; k < 3; k++) flipBit(junk, i * 131 + k * 7919, (i + k) % 8);
       const s = await rawConnect(mars.port);
       s.on('error', () => undefined);
       s.on('data', () => undefined);
