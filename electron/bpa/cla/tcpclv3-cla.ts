@@ -66,8 +66,8 @@ export function createTcpclv3Cla(deps: Tcpclv3ClaDeps): Tcpclv3Cla {
   // uD3TN's contact header: flags 0, our keepalive, our node ID (`cla_tcpclv3_generate_contact_header`).
   // Encoded once; a node ID or keepalive it cannot carry makes listen() and connect() fail.
   const contactHeader = encodeTcpclv3ContactHeader({ flags: 0, keepaliveSeconds, eid: deps.localNodeId });
-  const config: SessionConfig | undefined = contactHeader.ok
-    ? {
+  const config: Result<SessionConfig> = contactHeader.ok
+    ? ok({
         contactHeader: contactHeader.value,
         keepaliveSeconds,
         sink: deps.sink,
@@ -76,8 +76,8 @@ export function createTcpclv3Cla(deps: Tcpclv3ClaDeps): Tcpclv3Cla {
         maxBundleBytes: deps.limits?.bundleMaxBytes ?? LIMITS.bundleMaxBytes,
         handshakeTimeoutMs: deps.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
         clock: deps.clock ?? Date.now,
-      }
-    : undefined;
+      })
+    : contactHeader;
   const servers = new Set<TcpServer>();
   const outgoing = new SocketSet();
   /** Newest open session per peer node ID. */
@@ -123,8 +123,8 @@ export function createTcpclv3Cla(deps: Tcpclv3ClaDeps): Tcpclv3Cla {
 
     async listen(host, port): Promise<Result<ClaListener>> {
       if (closed) return claClosed();
-      if (config === undefined) return contactHeader.ok ? claClosed() : contactHeader;
-      const cfg = config;
+      if (!config.ok) return config;
+      const cfg = config.value;
       const r = await listenTcp('tcpclv3', host, port, log, (socket) => {
         // The outcome is logged by the session; a failed handshake only closes that connection.
         void open(socket, 'in', cfg);
@@ -144,7 +144,7 @@ export function createTcpclv3Cla(deps: Tcpclv3ClaDeps): Tcpclv3Cla {
 
     async connect(hostPort, peerNodeId): Promise<Result<ClaLink>> {
       if (closed) return claClosed();
-      if (config === undefined) return contactHeader.ok ? claClosed() : contactHeader;
+      if (!config.ok) return config;
       const existing = peerNodeId === undefined ? undefined : byPeer.get(peerNodeId);
       if (existing !== undefined && existing.isOpen) return ok(linkOver(existing, `tcpclv3:${hostPort}`, false));
       const dialed = await dialTcp(hostPort, connectTimeoutMs);
@@ -153,7 +153,7 @@ export function createTcpclv3Cla(deps: Tcpclv3ClaDeps): Tcpclv3Cla {
         return dialed;
       }
       outgoing.add(dialed.value);
-      const s = await open(dialed.value, 'out', config);
+      const s = await open(dialed.value, 'out', config.value);
       if (!s.ok) return s;
       if (peerNodeId !== undefined && s.value.peerNodeId !== peerNodeId) {
         // uD3TN warns and keeps its configuration ("EID … differs from configured EID"); we keep the
