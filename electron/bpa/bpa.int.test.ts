@@ -271,3 +271,35 @@ describe('what arrives over MTCP', () => {
     expect(earth.events.filter((e) => e.event === 'bundle.received')).toHaveLength(0);
   });
 });
+
+describe('TCPCLv3 and remote configuration', () => {
+  it('a TCPCLv3 session carries bundles both ways: mars answers over the session earth opened', async () => {
+    const earth = await startNode('dtn://earth.dtn/', { cla: [] });
+    const mars = await startNode('dtn://mars.dtn/', { cla: ['tcpclv3:127.0.0.1:0'] });
+    apply(earth, contact('dtn://mars.dtn/', mars.running.addresses.cla[0] as string));
+    // Nothing listens at earth's address: mars can only reach earth over the session earth opened.
+    apply(mars, contact('dtn://earth.dtn/', 'tcpclv3:127.0.0.1:9'));
+    const echoBack = await client(earth.aap, 'pipe');
+    expect((await echoBack.send('dtn://mars.dtn/echo', utf8('round trip'))).ok).toBe(true);
+    const [got] = await take(echoBack, 1);
+    expect(got).toMatchObject({ source: 'dtn://mars.dtn/echo' });
+    expect(text(got?.payload ?? new Uint8Array(0))).toBe('round trip');
+    expect(await mars.waitFor('bundle.forwarded')).toMatchObject({ peer: 'dtn://earth.dtn/', cla: 'tcpclv3:127.0.0.1:9' });
+  });
+
+  it('a config bundle from another node is refused by default and applied with allowRemoteConfig (uD3TN -R)', async () => {
+    const strict = await startNode('dtn://earth.dtn/');
+    const open = await startNode('dtn://moon.dtn/', { allowRemoteConfig: true });
+    const mars = await startNode('dtn://mars.dtn/');
+    apply(mars, contact('dtn://earth.dtn/', strict.mtcp));
+    apply(mars, contact('dtn://moon.dtn/', open.mtcp));
+    const admin = await client(mars.aap, 'admin');
+    const config = utf8('1(dtn://venus.dtn/):(mtcp:127.0.0.1:9)::[{848946030,999999999,1000}];');
+    expect((await admin.send('dtn://earth.dtn/config', config)).ok).toBe(true);
+    expect((await admin.send('dtn://moon.dtn/config', config)).ok).toBe(true);
+    expect(await strict.waitFor('config.refused')).toMatchObject({ source: 'dtn://mars.dtn/admin', receivedFrom: 'cla' });
+    await open.waitFor('plan.changed');
+    expect(open.running.bpa.router.contacts().map((c) => c.peerNodeId)).toEqual(['dtn://venus.dtn/']);
+    expect(strict.running.bpa.router.contacts()).toEqual([]);
+  });
+});
