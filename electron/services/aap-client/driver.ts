@@ -13,8 +13,11 @@ export type Registration = { readonly agentId: string } | { readonly endpoint: s
 export interface DriverOptions {
   readonly transport: AapTransport;
   readonly registration: Registration | null;
+  /** '' = none (the field is left out). */
   readonly secret: string;
   readonly keepaliveSeconds: number;
+  /** AAP 2.0 subscriber: confirm a pushed ADU after this long even if not taken yet; null = only when taken. */
+  readonly subscriberConfirmDeadlineMs: number | null;
   readonly requestTimeoutMs: number;
   readonly connectTimeoutMs: number;
   readonly reconnect: { readonly initialMs: number; readonly maxMs: number };

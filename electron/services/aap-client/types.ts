@@ -61,8 +61,11 @@ export interface AapClientOptions {
   /** The full EID to register (`dtn://node/email`, `ipn:2.25`); its node part must be the node's ID. */
   readonly endpoint?: string;
   /**
-   * AAP 2.0 only: ConnectionConfig.secret. The active and the subscriber connection of one endpoint must
-   * present the same one (protocols.md §5.1); when absent the client makes a random one for its lifetime.
+   * AAP 2.0 only: ConnectionConfig.secret, sent on both connections (the second registration of an
+   * agent ID must present the first one's secret, protocols.md §5.1). Absent: none is sent. uD3TN v0.13
+   * compares secrets with strcmp() without a NULL check (agent_manager.c agent_register), so a
+   * registration with a secret for an agent ID whose other role is held without one (any AAP v1 client,
+   * or an AAP 2.0 client without a secret), or the reverse, crashes the node (SIGSEGV, seen on v0.13).
    */
   readonly secret?: string;
   /**
@@ -77,6 +80,15 @@ export interface AapClientOptions {
    * subscriber. AAP v1 has no keepalive: the client sends PING when idle that long (the node never pings).
    */
   readonly keepaliveSeconds?: number;
+  /**
+   * AAP 2.0 subscriber: answer a pushed ADU with SUCCESS after this many ms even when the consumer has
+   * not taken it yet (it stays in the client's buffer: nothing is lost here). Absent: SUCCESS only once
+   * the consumer has taken the bundle. uD3TN v0.13 waits 1 s for that answer (AAP2_AGENT_TIMEOUT_MS),
+   * then closes the subscriber connection and drops its own copy, and bundles that arrive before the
+   * client has reconnected are dropped as well (ud3tn-behaviour.md §11). With a consumer that may hold a
+   * bundle longer than that, set this below 1000 for a v0.13 node.
+   */
+  readonly subscriberConfirmDeadlineMs?: number;
   /** How long a request waits for its reply (uD3TN does not answer some errors at all, §5.3). */
   readonly requestTimeoutMs: number;
   /** How long opening a connection and reading WELCOME may take; defaults to requestTimeoutMs. */
