@@ -1,5 +1,7 @@
 /** Every `farside` command, in the order `farside --help` lists them. */
 import type { CliCommand } from '../io';
 import { bpaCommand } from './bpa';
+import { bsmtpDecode, bsmtpEncode } from './bsmtp';
+import { bundleDecode, bundleEncode } from './bundle';
 
-export const commands: readonly CliCommand[] = [bpaCommand];
+export const commands: readonly CliCommand[] = [bundleDecode, bundleEncode, bsmtpEncode, bsmtpDecode, bpaCommand];
