@@ -3,8 +3,10 @@
  * AAP 2.0 clients with the WELCOME bytes of protocols.md §4.2 / §5.1, and leaves no process and no
  * directory behind when stopped.
  */
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
+import { join } from 'node:path';
 import type { NetConnectOpts } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ascii, fromHex, hex } from '../../../shared/test-support/vectors';
@@ -95,5 +97,20 @@ describe.skipIf(!ud3tnBinary)('uD3TN launcher (FARSIDE_UD3TN)', () => {
     expect(a.aap1).not.toEqual(b.aap1);
     await Promise.all([a.stop(), b.stop()]);
     expect([pidAlive(a.pid), pidAlive(b.pid), existsSync(a.dir), existsSync(b.dir)]).toEqual([false, false, false, false]);
+  });
+
+  it('a node whose test process died (no exit hook ran) is killed and its directory removed by the next start', async () => {
+    const orphan = await startUd3tn({ nodeId: 'dtn://orphan.dtn/', clas: ['mtcp'] });
+    started.push(orphan);
+    // Pretend its owner was a process that no longer exists.
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
+    writeFileSync(join(orphan.dir, 'owner.json'), JSON.stringify({ owner: gone, pid: orphan.pid }));
+    const next = await startUd3tn({ nodeId: 'dtn://next.dtn/', clas: ['mtcp'] });
+    started.push(next);
+    expect(existsSync(orphan.dir)).toBe(false);
+    await orphan.stop();
+    expect(orphan.exit()?.signal).toBe('SIGKILL');
+    expect(pidAlive(next.pid)).toBe(true);
+    await next.stop();
   });
 });

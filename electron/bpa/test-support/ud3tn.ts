@@ -9,7 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import type { NetConnectOpts } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -70,7 +70,10 @@ export interface Ud3tnNode {
 }
 
 const LOOPBACK = '127.0.0.1';
+const DIR_PREFIX = 'farside-ud3tn-';
 const LOG_FILE = 'ud3tn.log';
+/** Who started the node in this directory: { owner: test process pid, pid: uD3TN's pid }. */
+const OWNER_FILE = 'owner.json';
 const START_ATTEMPTS = 4;
 
 /** Children still running and directories still present, for the exit hook. */
@@ -91,6 +94,43 @@ function installExitHook(): void {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Remove what an earlier test process could not: one killed by a signal runs no exit hook, so its node
+ * directories stay and, if the signal did not reach its process group, its nodes keep running. A node is
+ * recognised by its working directory being that directory (Linux /proc), so nothing else is signalled.
+ */
+function sweepStale(): void {
+  const root = tmpdir();
+  for (const name of readdirSync(root)) {
+    if (!name.startsWith(DIR_PREFIX)) continue;
+    const dir = join(root, name);
+    let owner: unknown;
+    try {
+      owner = JSON.parse(readFileSync(join(dir, OWNER_FILE), 'utf8'));
+    } catch {
+      continue; // not ours, or still being set up
+    }
+    if (typeof owner !== 'object' || owner === null || !('owner' in owner) || !('pid' in owner)) continue;
+    const { owner: ownerPid, pid } = owner;
+    if (typeof ownerPid !== 'number' || typeof pid !== 'number' || alive(ownerPid)) continue;
+    try {
+      if (readlinkSync(`/proc/${pid}/cwd`) === dir) process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already, or no /proc
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** A port that was free a moment ago (bound to port 0, read back, released). */
@@ -187,6 +227,7 @@ async function attempt(binary: string, opts: Ud3tnOptions, dir: string): Promise
   }
   child.on('error', () => undefined);
   live.set(pid, dir);
+  writeFileSync(join(dir, OWNER_FILE), JSON.stringify({ owner: process.pid, pid }));
 
   let logCache = '';
   const log = (): string => {
@@ -254,9 +295,10 @@ export async function startUd3tn(opts: Ud3tnOptions): Promise<Ud3tnNode> {
   const binary = opts.binary ?? ud3tnBinary;
   if (binary === undefined) throw new Error('startUd3tn: FARSIDE_UD3TN is not set');
   installExitHook();
+  sweepStale();
   let lastLog = '';
   for (let i = 0; i < START_ATTEMPTS; i++) {
-    const dir = mkdtempSync(join(tmpdir(), 'farside-ud3tn-'));
+    const dir = mkdtempSync(join(tmpdir(), DIR_PREFIX));
     const { node, ready } = await attempt(binary, opts, dir);
     if (ready) return node;
     const bindFailed = /bind\(\): Address already in use/.test(node.log());
