@@ -3,5 +3,7 @@ import type { CliCommand } from '../io';
 import { bpaCommand } from './bpa';
 import { bsmtpDecode, bsmtpEncode } from './bsmtp';
 import { bundleDecode, bundleEncode } from './bundle';
+import { contactAddCommand } from './contact';
+import { sendCommand } from './send';
 
-export const commands: readonly CliCommand[] = [bundleDecode, bundleEncode, bsmtpEncode, bsmtpDecode, bpaCommand];
+export const commands: readonly CliCommand[] = [bundleDecode, bundleEncode, bsmtpEncode, bsmtpDecode, bpaCommand, sendCommand, contactAddCommand];
