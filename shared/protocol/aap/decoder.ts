@@ -28,8 +28,7 @@
  *   garbage is not in sync any more.
  * A truncated message is never an error: the decoder waits, like uD3TN, which has no read timeout.
  */
-import type { FarsideError } from '../../errors';
-import type { ErrorCode } from '../../errors';
+import type { ErrorCode, FarsideError } from '../../errors';
 import { ByteQueue } from '../framing/byte-queue';
 import { decodeUtf8 } from '../cbor/utf8';
 import { LIMITS } from '../limits';
