@@ -304,4 +304,40 @@ describe('after a restart', () => {
     const [adu] = await agent.waitFor(1);
     expect(adu).toMatchObject({ source: 'dtn://earth.dtn/smtp', receivedFrom: 'cla' });
   });
+
+  it('a bundle that expired while the node was down gets its deletion report at the start', async () => {
+    const earth = await node('dtn://earth.dtn/', createFakeNetwork(), 'earth:1', { options: { statusReports: true } });
+    await earth.bpa.submit({ source: 'dtn://earth.dtn/smtp', destination: 'dtn://venus.dtn/x', payload: bytesOf('short'), lifetimeMs: 100_000, reports: { deletion: true } });
+    await earth.stop();
+    const later = Date.now() + 200_000; // the node comes back after the bundle's lifetime
+    const afterExpiry = await startTestNode({ nodeId: 'dtn://earth.dtn/', network: createFakeNetwork(), address: 'earth:1', dir: earth.dir, clock: () => later, options: { statusReports: true } });
+    nodes.push(afterExpiry);
+    expect(afterExpiry.named('bundle.expired')).toHaveLength(1);
+    const agent = recordingAgent();
+    afterExpiry.bpa.register('dtn://earth.dtn/smtp', agent.sink);
+    const [report] = await agent.waitFor(1);
+    expect(report).toMatchObject({ isAdminRecord: true, source: 'dtn://earth.dtn/' });
+  });
+});
+
+describe('the node ID itself', () => {
+  it('consumes administrative records for it when nobody registered it, but keeps other bundles for it', async () => {
+    const network = createFakeNetwork();
+    const mars = await node('dtn://mars.dtn/', network, 'mars:1');
+    const forNode = (flags: number, seq: number): Uint8Array =>
+      encodeBundle({
+        primary: { version: 7, flags, crcType: 1, destination: { scheme: 'dtn', ssp: '//mars.dtn/' }, source: { scheme: 'dtn', ssp: '//earth.dtn/' }, reportTo: { scheme: 'dtn', ssp: 'none' }, creation: { time: Date.now() - DTN_EPOCH_UNIX_MS, sequence: seq }, lifetime: 60_000 },
+        blocks: [{ type: 1, number: 1, flags: 0, crcType: 0, data: flags === 2 ? Uint8Array.of(0x82, 0x04, 0x00) : bytesOf('data') }],
+      });
+    network.inject('mars:1', forNode(2, 1));
+    network.inject('mars:1', forNode(0, 2));
+    await mars.waitFor('bundle.consumed');
+    await until(() => mars.bpa.status().waitingForAgent['dtn://mars.dtn/'] === 1);
+  });
+
+  it('refuses a submission from an endpoint of another node', async () => {
+    const earth = await node('dtn://earth.dtn/', createFakeNetwork(), 'earth:1');
+    const r = await earth.bpa.submit({ source: 'dtn://mars.dtn/smtp', destination: 'dtn://earth.dtn/x', payload: bytesOf('spoof') });
+    expect(r.ok || r.error.code).toBe('INVALID_EID');
+  });
 });

@@ -323,6 +323,11 @@ export function createBpa(deps: CreateBpaDeps): Result<Bpa> {
 
   // ---- dispatch ---------------------------------------------------------------------------------
 
+  function isAdminRecord(t: Tracked, bundle: Bundle | undefined): boolean {
+    const b = bundle === undefined ? index.decode(t) : ok(bundle);
+    return b.ok && hasFlag(b.value.primary.flags, BundleFlag.ADMIN_RECORD);
+  }
+
   function dispatch(t: Tracked, bundle?: Bundle): void {
     if (t.gone || closed) return;
     switch (t.state) {
@@ -330,11 +335,11 @@ export function createBpa(deps: CreateBpaDeps): Result<Bpa> {
         forwarder.route(t, bundle);
         return;
       case 'deliver':
-        if (t.destination === nodeId && !delivery.hasReceiver(nodeId)) {
-          // The administrative endpoint itself, and nobody registered it (an AAP v1 client can, with the
-          // empty agent ID): records addressed to the node are consumed here, as uD3TN does.
+        if (t.destination === nodeId && !delivery.hasReceiver(nodeId) && isAdminRecord(t, bundle)) {
+          // An administrative record for the node itself (its administrative endpoint) while no agent
+          // registered the node ID (an AAP v1 client can, with the empty agent ID): consumed, as uD3TN does.
           index.remove(t);
-          log({ event: 'bundle.consumed', id: t.id, destination: t.destination, reason: 'addressed to the node ID, no agent registered' });
+          log({ event: 'bundle.consumed', id: t.id, destination: t.destination, reason: 'administrative record for the node ID, no agent registered' });
           return;
         }
         delivery.enqueue(t);
@@ -521,38 +526,47 @@ export function createBpa(deps: CreateBpaDeps): Result<Bpa> {
       if (!r.ok) log({ event: 'plan.saved_skipped', node: c.nodeId, command: c.command, error: toLogFormat(r.error) });
     }
   }
-  expiryAt = store.nextExpiry();
-  runExpiry(startedAt);
-  let loaded = 0;
+  // Track every stored bundle first, so that those that expired while the node was down get their
+  // deletion reports; then dispatch the rest: fragments first (their whole bundle may be stored already).
+  const loaded: Tracked[] = [];
   for (const state of STATES) {
     for (const m of store.listByState(state)) {
-      const t = index.add({
-        id: m.id,
-        source: m.source,
-        destination: m.destination,
-        expiresAt: m.expiresAt,
-        reportFlags: m.reportFlags,
-        receivedAt: m.storedAt,
-        origin: originOf(m.contactHint),
-        size: m.size,
-        state,
-      });
-      loaded++;
-      if (state === 'reassembly') {
-        const b = index.decode(t);
-        if (b.ok && (index.get(wholeBundleIdOf(b.value)) !== undefined || store.has(wholeBundleIdOf(b.value)))) {
-          // The whole bundle was stored (or delivered) before a crash left its fragments behind.
-          index.remove(t);
-          continue;
-        }
-        if (b.ok) dispatch(t, b.value);
-        else drop(t, StatusReason.NO_ADDITIONAL_INFORMATION, `unreadable: ${toLogFormat(b.error)}`);
-        continue;
-      }
-      dispatch(t);
+      loaded.push(
+        index.add({
+          id: m.id,
+          source: m.source,
+          destination: m.destination,
+          expiresAt: m.expiresAt,
+          reportFlags: m.reportFlags,
+          receivedAt: m.storedAt,
+          origin: originOf(m.contactHint),
+          size: m.size,
+          state,
+        }),
+      );
     }
   }
-  log({ event: 'bpa.started', nodeId, bundles: loaded, contacts: router.contacts().length, statusReports: options.statusReports ?? false });
+  expiryAt = store.nextExpiry();
+  runExpiry(startedAt);
+  for (const t of loaded) {
+    if (t.gone) continue;
+    if (t.state !== 'reassembly') {
+      dispatch(t);
+      continue;
+    }
+    const b = index.decode(t);
+    if (!b.ok) {
+      drop(t, StatusReason.NO_ADDITIONAL_INFORMATION, `unreadable: ${toLogFormat(b.error)}`);
+      continue;
+    }
+    if (store.has(wholeBundleIdOf(b.value))) {
+      // The whole bundle was stored (or delivered) before a crash left its fragments behind.
+      index.remove(t);
+      continue;
+    }
+    dispatch(t, b.value);
+  }
+  log({ event: 'bpa.started', nodeId, bundles: index.size, contacts: router.contacts().length, statusReports: options.statusReports ?? false });
   arm();
 
   // ---- the processor ----------------------------------------------------------------------------
@@ -568,6 +582,8 @@ export function createBpa(deps: CreateBpaDeps): Result<Bpa> {
 
     async submit(req): Promise<Result<SubmittedBundle>> {
       if (closed) return err('CONNECTION_CLOSED', 'the bundle processor is stopped');
+      // Agents send from their own endpoint on this node (the AAP servers register only those).
+      if (nodeIdOf(req.source) !== nodeId) return err('INVALID_EID', `source ${req.source} is not an endpoint of ${nodeId}`);
       const creation = creationClock.next();
       const shape = bundleForSubmit(req, creation, lifetimeMs);
       if (!shape.ok) return shape;

@@ -38,8 +38,11 @@ export interface Tracked {
   /** forwarding.ts: the contact whose volume the bundle holds, and how much. */
   contactId: string | undefined;
   committed: number;
-  /** forwarding.ts: size as it would leave this node (updated extension blocks), its flag 0x04, and the smallest useful share of a contact when fragmenting. */
-  outgoing: { readonly size: number; readonly mustNotFragment: boolean; readonly minFragmentBytes: number } | undefined;
+  /**
+   * forwarding.ts: size as it would leave this node (updated extension blocks), what those updates add,
+   * its flag 0x04, and the smallest useful share of a contact when fragmenting.
+   */
+  outgoing: { readonly size: number; readonly overhead: number; readonly mustNotFragment: boolean; readonly minFragmentBytes: number } | undefined;
 }
 
 export type TrackedInit = Pick<Tracked, 'id' | 'source' | 'destination' | 'expiresAt' | 'reportFlags' | 'receivedAt' | 'origin' | 'size' | 'state'>;

@@ -130,9 +130,12 @@ describe('proactive fragmentation (RFC 9171 §5.8)', () => {
     await send(payload);
     const [adu] = await inbox.waitFor(1, 6000);
     expect(adu?.payload).toEqual(payload);
-    expect(network.sent.length).toBe(2);
+    // The first fragment fills what is left of the first contact; the rest (one fragment, or two when the
+    // pacing of the first leaves no time for a second) goes when the next contact starts.
+    expect(network.sent.length).toBeGreaterThanOrEqual(2);
     expect(network.sent[0]?.bytes.length).toBeLessThanOrEqual(1500);
-    expect(network.sent[1]?.at).toBeGreaterThanOrEqual(now + 1200);
+    expect(network.sent[0]?.at).toBeLessThan(now + 1200);
+    expect(network.sent[network.sent.length - 1]?.at).toBeGreaterThanOrEqual(now + 1200);
   });
 
   it('"must not fragment": waits for a contact with room for all of it; larger than the maximum bundle size, it is deleted (reason 7)', async () => {

@@ -167,10 +167,12 @@ export function createForwarder(deps: ForwarderDeps): Forwarder {
       return undefined;
     }
     const size = encodedBundleSize(prep.value.bundle);
+    // Against the canonical encoding of the bundle as stored (a peer may have used longer integer forms).
+    const overhead = size - encodedBundleSize(bundle);
     const mustNotFragment = hasFlag(bundle.primary.flags, BundleFlag.MUST_NOT_FRAGMENT);
     const headers = mustNotFragment ? undefined : fragmentHeaderSizes(bundle);
-    const minFragmentBytes = headers?.ok === true ? size - t.size + headers.value.first + LIMITS.fragmentMinPayloadBytes : 1;
-    t.outgoing = { size, mustNotFragment, minFragmentBytes };
+    const minFragmentBytes = headers?.ok === true ? overhead + headers.value.first + LIMITS.fragmentMinPayloadBytes : 1;
+    t.outgoing = { size, overhead, mustNotFragment, minFragmentBytes };
     return { bundle };
   }
 
@@ -223,8 +225,10 @@ export function createForwarder(deps: ForwarderDeps): Forwarder {
     }
     // The blocks this node adds when forwarding (previous node, bundle age growth) come on top of each
     // fragment: fragment to the limit minus that overhead.
-    const overhead = size - t.size;
-    const pieces = limit - overhead > 0 ? fragmentBundle(decoded.value, limit - overhead) : err('LIMIT_EXCEEDED', `no room in ${limit} bytes`);
+    const overhead = t.outgoing?.overhead ?? 0;
+    const split = limit - overhead > 0 ? fragmentBundle(decoded.value, limit - overhead) : err('LIMIT_EXCEEDED', `no room in ${limit} bytes`);
+    // Fewer than two pieces would mean the bundle fit after all: never replace a bundle by itself.
+    const pieces = split.ok && split.value.length < 2 ? err('INTERNAL', `fragmenting ${t.id} to ${limit - overhead} bytes gave one piece`) : split;
     if (!pieces.ok) {
       if (contactLimited) {
         parked.set(t, contact.end);
