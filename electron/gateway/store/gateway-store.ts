@@ -114,6 +114,8 @@ export interface GatewayStore {
   /** Earliest next attempt among `origin`'s bundles not handed over, or null. */
   nextBundleDueAt(origin: BundleOrigin): number | null;
   queueDepth(): { readonly queued: number; readonly handedOver: number };
+  /** Bundles of `origin` not yet handed over. */
+  queuedBundles(origin: BundleOrigin): number;
 
   wasReceived(key: string): boolean;
   recordReceived(key: string, source: string, outcome: string, now: number): void;
@@ -241,6 +243,7 @@ export function createGatewayStore(opts: { readonly path: string }): Result<Gate
     handedOver: db.prepare('UPDATE outbound SET bundle_id = ?, handed_at = ?, attempts = attempts + 1 WHERE id = ?'),
     deferBundle: db.prepare('UPDATE outbound SET next_attempt_at = ?, attempts = attempts + 1 WHERE id = ?'),
     nextBundle: db.prepare('SELECT MIN(next_attempt_at) AS t FROM outbound WHERE bundle_id IS NULL AND origin = ?'),
+    queuedOf: db.prepare('SELECT COUNT(*) AS n FROM outbound WHERE bundle_id IS NULL AND origin = ?'),
     depth: db.prepare('SELECT SUM(bundle_id IS NULL) AS queued, SUM(bundle_id IS NOT NULL) AS handed FROM outbound'),
     wasReceived: db.prepare('SELECT 1 FROM received WHERE key = ?'),
     recordReceived: db.prepare('INSERT OR IGNORE INTO received (key, source, outcome, received_at) VALUES (?, ?, ?, ?)'),
@@ -286,6 +289,7 @@ export function createGatewayStore(opts: { readonly path: string }): Result<Gate
       q.deferBundle.run(nextAttemptAt, id);
     },
     nextBundleDueAt: (origin) => (q.nextBundle.get(origin) as { t: number | null }).t,
+    queuedBundles: (origin) => (q.queuedOf.get(origin) as { n: number }).n,
     queueDepth() {
       const r = q.depth.get() as { queued: number | null; handed: number | null };
       return { queued: r.queued ?? 0, handedOver: r.handed ?? 0 };
