@@ -297,6 +297,30 @@ describe.each(['tcp', 'unix'] as const)('AAP v1 client over %s', (kind) => {
     expect((await sendWhileFlooded).ok).toBe(true);
   });
 
+  it('keeps bundles read before a drop: they are still delivered after the reconnect', async () => {
+    const node = await nodeWith(kind, ud3tnAap1(earthReplies(v('mars-smtp_01_n2c_WELCOME.bin'))));
+    const { client } = clientFor(node, { agentId: 'smtp' });
+    expect((await client.connect()).ok).toBe(true);
+    const conn = await node.waitForConnections(1);
+    conn.write(RECVBUNDLE);
+    // The node cannot see what the client has read: give loopback a moment to carry the bytes.
+    await new Promise((r) => setTimeout(r, 50));
+    conn.drop();
+    await node.waitForConnections(2);
+    await until(() => client.state === 'connected');
+    const b = await take(client.bundles());
+    sameBytes(b.payload, BSMTP);
+  });
+
+  it('sends PING on an idle connection when keepaliveSeconds is set (the node never pings)', async () => {
+    const behaviour = ud3tnAap1(earthReplies());
+    const node = await nodeWith(kind, behaviour);
+    const { client } = clientFor(node, { agentId: 'smtp', keepaliveSeconds: 1 });
+    expect((await client.connect()).ok).toBe(true);
+    await until(() => behaviour.parsed.some((p) => p.message.type === 'PING'), 2500);
+    expect(client.state).toBe('connected');
+  });
+
   it('configures a contact through the config agent: earth-config_02/_04 bytes, SENDCONFIRM 848946031934/1', async () => {
     const replies = { ...earthReplies(), confirm: () => v('earth-config_05_n2c_SENDCONFIRM.bin') };
     const node = await nodeWith(kind, ud3tnAap1(replies));

@@ -151,6 +151,26 @@ describe.each(['unix', 'tcp'] as const)('AAP 2.0 client over %s', (kind) => {
     expect((await take(it)).source).toBe('dtn://earth.dtn/smtp');
   });
 
+  it('sends Keepalive on the idle active connection when keepaliveSeconds is set (earth-sender_08 → ACK)', async () => {
+    const behaviour = replayNode(EARTH_HELLO, [[{ expect: 'any-read', reply: [SUCCESS] }, SENDER[2] as ReplayStep]]);
+    const node = await start(kind, behaviour);
+    const { client } = clientFor(node, { agentId: 'smtp', keepaliveSeconds: 1 });
+    expect((await client.connect()).ok).toBe(true);
+    await until(() => behaviour.completed[0] === 2, 2500);
+    expect(behaviour.mismatches).toEqual([]);
+    expect(client.state).toBe('connected');
+  });
+
+  it('reconnects a subscriber whose node stopped sending Keepalives', async () => {
+    const behaviour = replayNode(MARS_HELLO, [ANY_ACTIVE, [SUBSCRIBE]], ANY_ACTIVE);
+    const node = await start(kind, behaviour);
+    const { client, logs } = clientFor(node, { agentId: 'smtp', secret: 'mars-secret', keepaliveSeconds: 1, receive: true, requestTimeoutMs: 200 });
+    expect((await client.connect()).ok).toBe(true);
+    // The node never pushes a Keepalive on connection 1: after 2 × 1 s + 200 ms the client gives up on it.
+    await node.waitForConnections(3, 4000);
+    expect(logs.some((e) => e.event === 'aap-connection-lost' && e['link'] === 'aap2-subscriber' && e['code'] === 'TIMEOUT')).toBe(true);
+  });
+
   it('maps refusals: UNAUTHORIZED (endpoint held, wrong secret) and INVALID_REQUEST → typed errors', async () => {
     const behaviour = replayNode(EARTH_HELLO, [
       [{ expect: 'any-read', reply: [v('earth-errors_07_n2c_AAPResponse-UNAUTHORIZED.bin')] }],
