@@ -164,6 +164,8 @@ function attach(socket: Socket, reader: Aap2Reader, nodeId: string, o: Aap2Conne
   let owing = false;
   let pauseWanted = false;
   let lastTraffic = Date.now();
+  /** Subscriber: the confirm-deadline timer of the ADU we owe an answer for. */
+  let deadline: ReturnType<typeof setTimeout> | null = null;
 
   const queue = createRequestQueue<Response>(o.requestTimeoutMs, (what) => {
     shut({ code: 'TIMEOUT', message: `no reply to ${what}: reconnecting rather than trusting the stream` });
@@ -173,6 +175,7 @@ function attach(socket: Socket, reader: Aap2Reader, nodeId: string, o: Aap2Conne
     if (isClosed) return;
     isClosed = true;
     if (timer) clearInterval(timer);
+    if (deadline) clearTimeout(deadline);
     queue.close('CONNECTION_CLOSED', reason.message);
     socket.destroy();
     resolveClosed(reason);
@@ -221,16 +224,16 @@ function attach(socket: Socket, reader: Aap2Reader, nodeId: string, o: Aap2Conne
       if (answered) return;
       answered = true;
       if (deadline) clearTimeout(deadline);
+      deadline = null;
       owing = false;
       write(one(encodeResponse(AAP2_STATUS.SUCCESS)));
     };
-    const deadline =
-      o.confirmDeadlineMs === null
-        ? null
-        : setTimeout(() => {
-            o.log({ event: 'aap2-confirmed-before-taken', source: m.source, deadlineMs: o.confirmDeadlineMs });
-            answer();
-          }, o.confirmDeadlineMs);
+    if (o.confirmDeadlineMs !== null) {
+      deadline = setTimeout(() => {
+        o.log({ event: 'aap2-confirmed-before-taken', source: m.source, deadlineMs: o.confirmDeadlineMs });
+        answer();
+      }, o.confirmDeadlineMs);
+    }
     const bundle: ReceivedBundle = {
       source: m.source,
       destination: m.destination,

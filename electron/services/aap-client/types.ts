@@ -28,7 +28,7 @@ export interface ReceivedBundle {
   readonly source: string;
   /** Our endpoint: AAP 2.0 carries it; for AAP v1 it is the EID registered when the bundle arrived. */
   readonly destination: string;
-  /** The whole ADU; owned by the consumer (never a view into a socket buffer). */
+  /** The whole ADU: a view of the bytes read from the socket, which the client never reuses or changes. */
   readonly payload: Uint8Array;
   /** AAP 2.0 only: the pushed BundleADU carries creation time and sequence. AAP v1 RECVBUNDLE has none. */
   readonly bundleId: BundleId | null;
