@@ -35,12 +35,14 @@ export interface Link<C extends LinkConnection> {
   readonly state: LinkState;
   readonly current: C | null;
   /**
-   * Open now: a first attempt whose result is returned (no background retry when it fails), or, when
-   * the link is already backing off, an immediate attempt. Once it succeeded the link repairs drops.
+   * Open now and return the attempt's result. A failed first attempt is retried in the background only
+   * with `retry` (or when the link was already backing off). Once up, the link repairs drops.
    */
-  open(): Promise<Result<C>>;
+  open(retry?: boolean): Promise<Result<C>>;
   /** Drop the current connection (if any) and open a fresh one now (e.g. to register another endpoint). */
   reopen(reason: FarsideError): Promise<Result<C>>;
+  /** Close the current connection (if any) with `reason` and stay idle until open() is called again. */
+  reset(reason: FarsideError): Promise<void>;
   /** Close for good: no reconnect, the current connection closed with `reason`. */
   close(reason: FarsideError): Promise<void>;
 }
@@ -131,7 +133,7 @@ export function createLink<C extends LinkConnection>(opts: LinkOptions<C>): Link
     get current(): C | null {
       return current;
     },
-    open(): Promise<Result<C>> {
+    open(retry = false): Promise<Result<C>> {
       if (current) return Promise.resolve({ ok: true, value: current });
       if (state === 'closed') return Promise.resolve({ ok: false, error: { code: 'CONNECTION_CLOSED', message: 'client closed' } });
       if (timer) {
@@ -139,7 +141,21 @@ export function createLink<C extends LinkConnection>(opts: LinkOptions<C>): Link
         timer = null;
       }
       // A link that has been up before keeps repairing itself; a first attempt reports to its caller.
-      return attemptOpen(state === 'backoff');
+      return attemptOpen(retry || state === 'backoff');
+    },
+    async reset(reason: FarsideError): Promise<void> {
+      if (timer) {
+        clearTimeout(timer);
+        timer = null;
+      }
+      const old = current;
+      current = null;
+      if (old) {
+        retired.add(old);
+        old.close(reason);
+        await old.closed;
+      }
+      if (state !== 'closed') setState('idle');
     },
     reopen(reason: FarsideError): Promise<Result<C>> {
       if (state === 'closed') return Promise.resolve({ ok: false, error: { code: 'CONNECTION_CLOSED', message: 'client closed' } });
