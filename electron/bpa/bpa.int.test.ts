@@ -13,6 +13,7 @@ import { encodeBundle } from '../../shared/protocol/bpv7/bundle';
 import { DTN_EPOCH_UNIX_MS } from '../../shared/protocol/bpv7/dtn-time';
 import { encodeHopCount } from '../../shared/protocol/bpv7/extension-blocks';
 import type { Bundle, CanonicalBlock } from '../../shared/protocol/bpv7/types';
+import { AAP2_RESPONSE_STATUS, createAap2Decoder, encodeAap2AduParts, encodeAap2Message, encodeAap2Response, type Aap2DecodeStep } from '../../shared/protocol/aap2';
 import { encodeMtcpFrame } from '../../shared/protocol/mtcp';
 import { createAapClient } from '../services/aap-client/client';
 import type { AapClient, ReceivedBundle } from '../services/aap-client/types';
@@ -25,6 +26,7 @@ interface Node {
   readonly running: RunningBpa;
   readonly events: LogEvent[];
   readonly aap: string;
+  readonly aap2: string;
   readonly mtcp: string;
   waitFor(event: string, match?: (e: LogEvent) => boolean, timeoutMs?: number): Promise<LogEvent>;
 }
@@ -37,7 +39,7 @@ afterEach(async () => {
 async function startNode(nodeId: string, extra: BpaConfigInput = {}): Promise<Node> {
   const dir = mkdtempSync(join(tmpdir(), 'farside-bpa-int-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const config = resolveBpaConfig({}, { nodeId, aap: ['tcp:127.0.0.1:0'], cla: ['mtcp:127.0.0.1:0'], store: { dir }, ...extra }, Date.now());
+  const config = resolveBpaConfig({}, { nodeId, aap: ['tcp:127.0.0.1:0'], aap2: ['tcp:127.0.0.1:0'], cla: ['mtcp:127.0.0.1:0'], store: { dir }, ...extra }, Date.now());
   if (!config.ok) throw new Error(config.error.message);
   const events: LogEvent[] = [];
   const waiters: { event: string; match: (e: LogEvent) => boolean; resolve: (e: LogEvent) => void }[] = [];
@@ -59,6 +61,7 @@ async function startNode(nodeId: string, extra: BpaConfigInput = {}): Promise<No
     running: running.value,
     events,
     aap: running.value.addresses.aap[0] as string,
+    aap2: running.value.addresses.aap2[0] as string,
     mtcp: running.value.addresses.cla[0] as string,
     waitFor(event, match = () => true, timeoutMs = 10_000) {
       const seen = events.find((e) => e.event === event && match(e));
@@ -116,7 +119,7 @@ function apply(n: Node, c: PlanCommand): void {
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 
-function rawMtcp(address: string): Promise<Socket> {
+function rawSocket(address: string): Promise<Socket> {
   const [, host, port] = address.split(':') as [string, string, string];
   return new Promise((resolve, reject) => {
     const s = connect(Number(port), host, () => resolve(s));
@@ -254,7 +257,7 @@ describe('what arrives over MTCP', () => {
     const earth = await startNode('dtn://earth.dtn/');
     apply(mars, contact('dtn://earth.dtn/', earth.mtcp));
     const inbox = await client(mars.aap, 'smtp');
-    const socket = await rawMtcp(mars.mtcp);
+    const socket = await rawSocket(mars.mtcp);
     const hop = encodeHopCount({ limit: 1, count: 1 });
     if (!hop.ok) throw new Error('hop');
     const oneHopLeft = crafted('dtn://earth.dtn/smtp', 1, 'no more hops', [{ type: 10, number: 2, flags: 0, crcType: 0, data: hop.value }]);
@@ -301,5 +304,81 @@ describe('TCPCLv3 and remote configuration', () => {
     await open.waitFor('plan.changed');
     expect(open.running.bpa.router.contacts().map((c) => c.peerNodeId)).toEqual(['dtn://venus.dtn/']);
     expect(strict.running.bpa.router.contacts()).toEqual([]);
+  });
+});
+
+/** A byte-level AAP 2.0 connection (protocols.md §5.1): config, then ADUs (active) or pushed ADUs (subscriber). */
+async function aap2(address: string, endpointId: string, subscriber: boolean) {
+  const socket = await rawSocket(address);
+  const decoder = createAap2Decoder({ role: 'client' });
+  let wake: (() => void) | undefined;
+  socket.on('data', (chunk: Buffer) => {
+    decoder.push(new Uint8Array(chunk));
+    wake?.();
+  });
+  const next = async (): Promise<Aap2DecodeStep> => {
+    for (;;) {
+      const step = decoder.next();
+      if (step.kind !== 'need-more') return step;
+      await new Promise<void>((r) => (wake = r));
+    }
+  };
+  const write = (bytes: Uint8Array): void => void socket.write(bytes);
+  const welcome = await next();
+  expect(welcome.kind).toBe('message');
+  const config = encodeAap2Message({ kind: 'config', config: { endpointId, secret: 's3cret', isSubscriber: subscriber } });
+  if (!config.ok) throw new Error(config.error.message);
+  write(config.value);
+  const configured = await next();
+  expect(configured.kind === 'response' && configured.response.responseStatus).toBe(AAP2_RESPONSE_STATUS.SUCCESS);
+  if (subscriber) decoder.expect('message');
+  return {
+    async send(dstEid: string, payload: Uint8Array, aduFlags: number) {
+      const parts = encodeAap2AduParts({ dstEid, aduFlags }, payload);
+      if (!parts.ok) throw new Error(parts.error.message);
+      for (const p of parts.value) write(p);
+      const r = await next();
+      if (r.kind !== 'response') throw new Error(`expected a response, got ${r.kind}`);
+      return r.response;
+    },
+    /** The next pushed ADU and its payload; answers SUCCESS. */
+    async receive() {
+      const m = await next();
+      if (m.kind !== 'message' || m.message.kind !== 'adu') throw new Error(`expected an ADU, got ${m.kind}`);
+      const payload = await next();
+      if (payload.kind !== 'payload') throw new Error('expected the payload');
+      const ok = encodeAap2Response({ responseStatus: AAP2_RESPONSE_STATUS.SUCCESS });
+      if (ok.ok) write(ok.value);
+      return { adu: m.message.adu, payload: payload.payload.slice() };
+    },
+  };
+}
+
+describe('AAP 2.0', () => {
+  it('reports asked for in adu_flags (docs/status-reports.md) reach the sender\'s subscriber, flagged as administrative records', async () => {
+    const earth = await startNode('dtn://earth.dtn/', { statusReports: true });
+    const mars = await startNode('dtn://mars.dtn/', { statusReports: true });
+    apply(earth, contact('dtn://mars.dtn/', mars.mtcp));
+    apply(mars, contact('dtn://earth.dtn/', earth.mtcp));
+    const inbox = await aap2(mars.aap2, 'dtn://mars.dtn/smtp', true);
+    const subscriber = await aap2(earth.aap2, 'dtn://earth.dtn/smtp', true);
+    const active = await aap2(earth.aap2, 'dtn://earth.dtn/smtp', false);
+    const response = await active.send('dtn://mars.dtn/smtp', utf8('mail with receipts'), 0x4000 | 0x10000 | 0x20000);
+    expect(response.responseStatus).toBe(AAP2_RESPONSE_STATUS.SUCCESS);
+    const headers = response.bundleHeaders;
+    expect(headers).toMatchObject({ srcEid: 'dtn://earth.dtn/smtp', dstEid: 'dtn://mars.dtn/smtp', payloadLength: 18 });
+    const mail = await inbox.receive();
+    expect(text(mail.payload)).toBe('mail with receipts');
+    const statuses: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { adu, payload } = await subscriber.receive();
+      expect(adu.aduFlags).toBe(0x2);
+      const rec = decodeAdminRecord(payload);
+      if (!rec.ok || rec.value.kind !== 'status-report') throw new Error('not a status report');
+      const rep = rec.value.report;
+      expect(rep.subjectCreation).toEqual({ time: Number(headers?.creationTimestampMs), sequence: Number(headers?.sequenceNumber) });
+      statuses.push(`${adu.srcEid} ${(['received', 'forwarded', 'delivered'] as const).filter((k) => rep[k] !== false).join()}`);
+    }
+    expect(statuses.sort()).toEqual(['dtn://earth.dtn/ forwarded', 'dtn://mars.dtn/ delivered', 'dtn://mars.dtn/ received']);
   });
 });

@@ -15,6 +15,7 @@ describe('BPA configuration', () => {
     const f = file({
       nodeId: 'dtn://earth.dtn/',
       aap: ['tcp:127.0.0.1:4242', 'unix:/tmp/earth.socket'],
+      aap2: ['unix:/tmp/earth.aap2.socket'],
       cla: ['mtcp:127.0.0.1:4224', 'tcpclv3:*:4556'],
       store: { dir: '/var/lib/farside', maxBytes: 1000, maxBundles: 10, durability: 'power' },
       lifetimeSeconds: 3600,
@@ -29,6 +30,7 @@ describe('BPA configuration', () => {
       value: {
         nodeId: 'dtn://earth.dtn/',
         aap: [{ kind: 'tcp', host: '127.0.0.1', port: 4242 }, { kind: 'unix', path: '/tmp/earth.socket' }],
+        aap2: [{ kind: 'unix', path: '/tmp/earth.aap2.socket' }],
         cla: [{ cla: 'mtcp', host: '127.0.0.1', port: 4224 }, { cla: 'tcpclv3', host: '0.0.0.0', port: 4556 }],
         store: { dir: '/var/lib/farside', maxBytes: 1000, maxBundles: 10, durability: 'power' },
         lifetimeMs: 3_600_000,

@@ -5,6 +5,7 @@
  *   {
  *     "nodeId": "dtn://earth.dtn/",
  *     "aap": ["tcp:127.0.0.1:4242", "unix:/run/farside/earth.aap.socket"],
+ *     "aap2": ["unix:/run/farside/earth.aap2.socket"],
  *     "cla": ["mtcp:127.0.0.1:4224", "tcpclv3:127.0.0.1:4556"],
  *     "store": { "dir": "/var/lib/farside/earth", "maxBytes": 4294967296, "maxBundles": 1000000, "durability": "process" },
  *     "lifetimeSeconds": 86400,
@@ -18,7 +19,8 @@
  *   }
  *
  * - nodeId: "dtn://node/" (a missing final slash is added, as uD3TN does) or "ipn:N.0".
- * - aap: AAP v1 listeners, `tcp:HOST:PORT` or `unix:PATH` (uD3TN's -a/-p and -s).
+ * - aap: AAP v1 listeners, `tcp:HOST:PORT` or `unix:PATH` (uD3TN's -a/-p and -s); aap2: AAP 2.0
+ *   listeners, the same forms (uD3TN v0.13 has only the UNIX socket, -S).
  * - cla: CLA listeners `<mtcp|smtcp|tcpclv3>:HOST:PORT`; HOST `*` is every IPv4 interface (uD3TN's `*`),
  *   an IPv6 address is written in brackets. Port 0 picks a free port (the ready line shows it).
  * - store: where bundles and the processor's state live, and the store's bounds.
@@ -45,6 +47,7 @@ export interface ClaListen {
 export interface BpaConfig {
   readonly nodeId: string;
   readonly aap: readonly AapListen[];
+  readonly aap2: readonly AapListen[];
   readonly cla: readonly ClaListen[];
   readonly store: {
     readonly dir: string;
@@ -65,6 +68,7 @@ export interface BpaConfig {
 export interface BpaConfigInput {
   readonly nodeId?: string;
   readonly aap?: readonly string[];
+  readonly aap2?: readonly string[];
   readonly cla?: readonly string[];
   readonly store?: { readonly dir?: string; readonly maxBytes?: number; readonly maxBundles?: number; readonly durability?: 'process' | 'power' };
   readonly lifetimeSeconds?: number;
@@ -84,6 +88,7 @@ const fileSchema = z
   .object({
     nodeId: z.string().min(1).optional(),
     aap: z.array(z.string()).max(16).optional(),
+    aap2: z.array(z.string()).max(16).optional(),
     cla: z.array(z.string()).max(16).optional(),
     store: z
       .object({
@@ -192,6 +197,8 @@ export function resolveBpaConfig(file: BpaConfigInput, flags: BpaConfigInput, lo
   if (!nodeId.ok) return nodeId;
   const aap = all(flags.aap ?? file.aap ?? [], parseAapListen);
   if (!aap.ok) return aap;
+  const aap2 = all(flags.aap2 ?? file.aap2 ?? [], parseAapListen);
+  if (!aap2.ok) return aap2;
   const cla = all(flags.cla ?? file.cla ?? [], parseClaListen);
   if (!cla.ok) return cla;
   const nodes = flags.nodes ?? file.nodes ?? [];
@@ -209,6 +216,7 @@ export function resolveBpaConfig(file: BpaConfigInput, flags: BpaConfigInput, lo
   return ok({
     nodeId: nodeId.value,
     aap: aap.value,
+    aap2: aap2.value,
     cla: cla.value,
     store: {
       dir: flags.store?.dir ?? file.store?.dir ?? DEFAULT_STORE_DIR,

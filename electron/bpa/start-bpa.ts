@@ -1,7 +1,7 @@
 /**
  * A whole embedded BPA from a checked configuration (config.ts): the durable store, the three CLAs
  * (every one can open links; listeners only where configured), the bundle processor, the echo and config
- * agents, and the AAP servers. Used by `farside bpa` and by tests that need real sockets. Anything that
+ * agents, and the AAP v1 and AAP 2.0 servers. Used by `farside bpa` and by tests that need real sockets. Anything that
  * fails to start undoes what was started before it.
  *
  * stop() is the clean shutdown (SIGTERM): the AAP servers stop taking requests, the agents deregister, the
@@ -12,6 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { err, ok, type Result } from '../../shared/errors';
 import { createAapServer } from './aap/aap-server';
+import { createAap2Server } from './aap/aap2-server';
 import type { Listeners } from './aap/listeners';
 import { startBuiltinAgents } from './agents';
 import { createBpa, type Bpa } from './bpa';
@@ -26,8 +27,8 @@ import type { BundleSink, Cla, Clock, Log } from './types';
 export interface RunningBpa {
   readonly bpa: Bpa;
   readonly store: BundleStore;
-  /** What was bound: AAP as "tcp:HOST:PORT" / "unix:PATH", CLAs as "<cla>:HOST:PORT" (real ports). */
-  readonly addresses: { readonly aap: readonly string[]; readonly cla: readonly string[] };
+  /** What was bound: AAP v1 and 2.0 as "tcp:HOST:PORT" / "unix:PATH", CLAs as "<cla>:HOST:PORT" (real ports). */
+  readonly addresses: { readonly aap: readonly string[]; readonly aap2: readonly string[]; readonly cla: readonly string[] };
   stop(): Promise<void>;
 }
 
@@ -114,28 +115,34 @@ export async function startBpa(config: BpaConfig, deps: StartBpaDeps): Promise<R
     claAddresses.push(`${l.cla}:${r.value.address}`);
   }
 
-  const aapAddresses: string[] = [];
-  let aapServer: Listeners | undefined;
-  if (config.aap.length > 0) {
-    const server = createAapServer({ host: bpa, log });
-    aapServer = server;
+  const servers: Listeners[] = [];
+  const bind = async (listen: BpaConfig['aap'], make: () => Listeners): Promise<Result<string[]>> => {
+    const bound: string[] = [];
+    if (listen.length === 0) return ok(bound);
+    const server = make();
+    servers.push(server);
     undo.push(() => server.close());
-    for (const l of config.aap) {
+    for (const l of listen) {
       const r = l.kind === 'tcp' ? await server.listenTcp(l.host, l.port) : await server.listenUnix(l.path);
-      if (!r.ok) return fail(r);
-      aapAddresses.push(tcpAddress(r.value.address));
+      if (!r.ok) return r;
+      bound.push(tcpAddress(r.value.address));
     }
-  }
+    return ok(bound);
+  };
+  const aapAddresses = await bind(config.aap, () => createAapServer({ host: bpa, log }));
+  if (!aapAddresses.ok) return fail(aapAddresses);
+  const aap2Addresses = await bind(config.aap2, () => createAap2Server({ host: bpa, log }));
+  if (!aap2Addresses.ok) return fail(aap2Addresses);
 
   let stopped = false;
   return ok({
     bpa,
     store,
-    addresses: { aap: aapAddresses, cla: claAddresses },
+    addresses: { aap: aapAddresses.value, aap2: aap2Addresses.value, cla: claAddresses },
     async stop() {
       if (stopped) return;
       stopped = true;
-      await aapServer?.close();
+      await Promise.all(servers.map((s) => s.close()));
       agents.value.stop();
       await bpa.stop();
       await Promise.all(clas.map((c) => c.close()));

@@ -12,18 +12,20 @@ import type { LogEvent } from '../../bpa/types';
 import { intOption, listOption, parseOptions, stringOption } from '../args';
 import { EXIT_FAILURE, EXIT_USAGE, type CliCommand, type CliIo } from '../io';
 
-const help = `Usage: farside bpa --node-id EID [--aap tcp:HOST:PORT|unix:PATH …] [--cla mtcp:HOST:PORT …]
+const help = `Usage: farside bpa --node-id EID [--aap tcp:HOST:PORT|unix:PATH …] [--aap2 tcp:HOST:PORT|unix:PATH …]
+                   [--cla mtcp:HOST:PORT …]
                    [--cla tcpclv3:HOST:PORT] [--cla smtcp:HOST:PORT] [--store DIR] [--config FILE]
                    [--lifetime S] [--max-bundle-size B] [--status-reports] [--allow-remote-config]
                    [--store-max-bytes B] [--store-max-bundles N]
 
 Runs Farside's embedded Bundle Protocol Agent (BPv7, RFC 9171), wire-compatible with uD3TN v0.13 over
-AAP v1 and the MTCP, SMTCP and TCPCLv3 convergence layers, with a durable bundle store. Stops cleanly on
+AAP v1, AAP 2.0 and the MTCP, SMTCP and TCPCLv3 convergence layers, with a durable bundle store. Stops cleanly on
 SIGTERM or SIGINT; bundles not yet sent or delivered stay stored for the next start.
 
 Options (each overrides the config file):
   --node-id EID          this node: dtn://NODE/ or ipn:N.0 (uD3TN -e)
   --aap ADDR             an AAP v1 listener, tcp:HOST:PORT or unix:PATH; repeatable (uD3TN -a/-p, -s)
+  --aap2 ADDR            an AAP 2.0 listener, tcp:HOST:PORT or unix:PATH; repeatable (uD3TN -S)
   --cla CLA:HOST:PORT    a CLA listener: mtcp, smtcp or tcpclv3; HOST * = all IPv4 interfaces, port 0 = any
                          free port; repeatable (uD3TN -c)
   --store DIR            where bundles and the node's state are kept (default ./farside-bpa)
@@ -37,7 +39,7 @@ Options (each overrides the config file):
 
 Output: one JSON line per event on standard output ("bundle.received", "bundle.forwarded",
 "bundle.delivered", …; never payloads). When ready:
-  {"event":"bpa.ready","nodeId":…,"aap":["tcp:127.0.0.1:4242"],"cla":["mtcp:127.0.0.1:4224"],"store":…}
+  {"event":"bpa.ready","nodeId":…,"aap":["tcp:127.0.0.1:4242"],"aap2":[…],"cla":["mtcp:127.0.0.1:4224"],"store":…}
 Contacts configured at run time through the config agent are kept across restarts (uD3TN forgets them).`;
 
 function toFlags(values: Record<string, string | boolean | string[] | undefined>): { flags: BpaConfigInput; error?: string } {
@@ -53,11 +55,13 @@ function toFlags(values: Record<string, string | boolean | string[] | undefined>
     ...(numbers['store-max-bundles'] === undefined ? {} : { maxBundles: numbers['store-max-bundles'] }),
   };
   const aap = listOption(values, 'aap');
+  const aap2 = listOption(values, 'aap2');
   const cla = listOption(values, 'cla');
   return {
     flags: {
       ...(stringOption(values, 'node-id') === undefined ? {} : { nodeId: stringOption(values, 'node-id') }),
       ...(aap.length === 0 ? {} : { aap }),
+      ...(aap2.length === 0 ? {} : { aap2 }),
       ...(cla.length === 0 ? {} : { cla }),
       ...(Object.keys(store).length === 0 ? {} : { store }),
       ...(numbers['lifetime'] === undefined ? {} : { lifetimeSeconds: numbers['lifetime'] }),
@@ -72,6 +76,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const parsed = parseOptions(argv, {
     'node-id': { type: 'string' },
     aap: { type: 'string', multiple: true },
+    aap2: { type: 'string', multiple: true },
     cla: { type: 'string', multiple: true },
     store: { type: 'string' },
     'store-max-bytes': { type: 'string' },
@@ -126,7 +131,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     return EXIT_FAILURE;
   }
   const { addresses } = running.value;
-  line({ event: 'bpa.ready', nodeId: running.value.bpa.nodeId, aap: addresses.aap, cla: addresses.cla, store: config.value.store.dir, pid: process.pid });
+  line({ event: 'bpa.ready', nodeId: running.value.bpa.nodeId, aap: addresses.aap, aap2: addresses.aap2, cla: addresses.cla, store: config.value.store.dir, pid: process.pid });
 
   if (!io.signal.aborted) await new Promise<void>((resolve) => io.signal.addEventListener('abort', () => resolve(), { once: true }));
   await running.value.stop();
@@ -136,7 +141,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 
 export const bpaCommand: CliCommand = {
   path: ['bpa'],
-  summary: 'run the embedded Bundle Protocol Agent (AAP v1, MTCP/SMTCP/TCPCLv3, durable store)',
+  summary: 'run the embedded Bundle Protocol Agent (AAP v1 and 2.0, MTCP/SMTCP/TCPCLv3, durable store)',
   help,
   run,
 };
