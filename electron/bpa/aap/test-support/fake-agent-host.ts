@@ -29,6 +29,12 @@ export interface FakeAgentHostOptions {
    * bundle processor would (echo agent, AAP v1 loopback). Default true.
    */
   readonly loopback?: boolean;
+  /**
+   * Keep deliveries for an endpoint without a receiving registration and hand them to the sink, at once,
+   * inside register() (as a processor that keeps bundles for absent agents may). Default false: such a
+   * delivery resolves false.
+   */
+  readonly keepForAbsentAgents?: boolean;
 }
 
 export interface FakeAgentHost extends AgentHost {
@@ -63,9 +69,14 @@ export function createFakeAgentHost(options: FakeAgentHostOptions): FakeAgentHos
     return undefined;
   };
 
+  const kept: { eid: string; adu: DeliveredAdu; resolve(ok: boolean): void }[] = [];
+
   const deliver = (eid: string, adu: DeliveredAdu): Promise<boolean> => {
     const r = receiverOf(eid);
-    const result = r?.sink ? r.sink.deliver(adu) : Promise.resolve(false);
+    let result: Promise<boolean>;
+    if (r?.sink) result = r.sink.deliver(adu);
+    else if (options.keepForAbsentAgents === true) result = new Promise((resolve) => kept.push({ eid, adu, resolve }));
+    else result = Promise.resolve(false);
     delivered.push({ eid, adu, result });
     return result;
   };
@@ -85,6 +96,12 @@ export function createFakeAgentHost(options: FakeAgentHostOptions): FakeAgentHos
       }
       const reg: Registration = { eid, role, secret, sink };
       regs.add(reg);
+      if (receiving(role) && sink !== null) {
+        for (const k of kept.filter((x) => x.eid === eid)) {
+          kept.splice(kept.indexOf(k), 1);
+          void sink.deliver(k.adu).then(k.resolve);
+        }
+      }
       return ok({ release: () => void regs.delete(reg) });
     },
 
