@@ -341,3 +341,17 @@ describe('the node ID itself', () => {
     expect(r.ok || r.error.code).toBe('INVALID_EID');
   });
 });
+
+describe('a failing store', () => {
+  it('is logged, never thrown out of a delivery or a timer', async () => {
+    const earth = await node('dtn://earth.dtn/', createFakeNetwork(), 'earth:1');
+    await earth.bpa.submit({ source: 'dtn://earth.dtn/a', destination: 'dtn://earth.dtn/b', payload: bytesOf('x') });
+    await until(() => earth.bpa.status().waitingForAgent['dtn://earth.dtn/b'] === 1);
+    earth.store.close(); // every store call now throws, as SQLite does when its disk goes away
+    const agent = recordingAgent();
+    earth.bpa.register('dtn://earth.dtn/b', agent.sink);
+    await agent.waitFor(1);
+    expect(await earth.waitFor('bpa.internal_error')).toMatchObject({ where: 'delivery' });
+    await earth.bpa.stop();
+  });
+});

@@ -218,7 +218,7 @@ export function createBpa(deps: CreateBpaDeps): Result<Bpa> {
       return err('INVALID_ARGUMENT', e instanceof Error ? e.message : String(e));
     }
     const t = put({ bytes, bundle, origin: 'local', receivedAt: clock() });
-    if (t.ok) setImmediate(() => dispatch(t.value, bundle));
+    if (t.ok) setImmediate(() => safely('dispatch', () => dispatch(t.value, bundle)));
     return t;
   }
 
@@ -322,6 +322,15 @@ export function createBpa(deps: CreateBpaDeps): Result<Bpa> {
   });
 
   // ---- dispatch ---------------------------------------------------------------------------------
+
+  /** Work started from a timer or an event: an exception (the store's disk failing) is logged, never thrown. */
+  function safely(where: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      log({ event: 'bpa.internal_error', where, message: e instanceof Error ? e.message : String(e) });
+    }
+  }
 
   function isAdminRecord(t: Tracked, bundle: Bundle | undefined): boolean {
     const b = bundle === undefined ? index.decode(t) : ok(bundle);
@@ -601,7 +610,7 @@ export function createBpa(deps: CreateBpaDeps): Result<Bpa> {
       }
       log({ event: 'bundle.stored', id: t.value.id, source: t.value.source, destination: t.value.destination, bytes: t.value.size });
       // After the caller's confirmation, as uD3TN sends SENDCONFIRM before it delivers locally.
-      setImmediate(() => dispatch(t.value, bundle));
+      setImmediate(() => safely('dispatch', () => dispatch(t.value, bundle)));
       return ok({
         source: shape.value.source,
         destination: shape.value.destination,

@@ -169,6 +169,8 @@ export function createContactSession(deps: SessionDeps): ContactSession {
         lineBytes += out.size;
         void write();
       }
+    } catch (e) {
+      log({ event: 'bpa.internal_error', where: 'contact-session', contact: contactId, message: e instanceof Error ? e.message : String(e) });
     } finally {
       pumping = false;
       if (head > 0 && head === queue.length) {
@@ -216,6 +218,8 @@ export function createContactSession(deps: SessionDeps): ContactSession {
         head = 0;
         failed('send failed');
       }
+    } catch (e) {
+      log({ event: 'bpa.internal_error', where: 'contact-session', contact: contactId, message: e instanceof Error ? e.message : String(e) });
     } finally {
       writing = false;
       if (ended && line.length === 0) closeLink();

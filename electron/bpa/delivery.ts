@@ -152,6 +152,9 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
         q.head++;
         if (!t.gone) deps.delivered(t, bundle.value);
       }
+    } catch (e) {
+      // The store failing under a delivery: logged; the queue goes on at the next registration or retry.
+      log({ event: 'bpa.internal_error', where: 'delivery', agent: q.eid, message: e instanceof Error ? e.message : String(e) });
     } finally {
       q.running = false;
       compact(q);

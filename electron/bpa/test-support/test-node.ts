@@ -101,7 +101,11 @@ export async function startTestNode(o: TestNodeOptions): Promise<TestNode> {
       stopped = true;
       await bpa.stop();
       await cla.close();
-      store.close();
+      try {
+        store.close();
+      } catch {
+        // closed already by a test
+      }
     },
     async restart(options) {
       await node.stop();
