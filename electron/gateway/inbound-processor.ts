@@ -12,7 +12,8 @@
  *    recipient's outcome, and queues DSNs for failures (and "relayed"/"delayed" where NOTIFY asks), in the
  *    same commit as the outcome. A 4yz or an MTA outage leaves recipients pending, retried with
  *    exponential backoff; a "delayed" DSN after delayNoticeAfterMs, a failure after giveUpAfterMs.
- * 3. A sender hands the queued DSN bundles to the BP node (sendBundle) and marks them with the bundle ID.
+ * 3. A bundle sender (bundle-sender.ts) hands the queued DSN bundles to the BP node and marks them with
+ *    the bundle ID.
  *
  * Unauthorised sources get no DSN: the gateway does not send bundles to nodes it does not trust (a forged
  * source would otherwise turn it into a reflector), and the refusal is logged. DATA with no valid
@@ -29,6 +30,7 @@ import type { Result } from '../../shared/errors';
 import { backoffDelay } from '../services/aap-client/backoff';
 import { openSmtpSession } from '../services/smtp/smtp-client';
 import type { SmtpSession } from '../services/smtp/smtp-client';
+import { createBundleSender } from './bundle-sender';
 import { buildDsnBundle } from './dsn-bundle';
 import type { ReportedRecipient } from './dsn-bundle';
 import { intakePayload } from './inbound-intake';
@@ -36,8 +38,7 @@ import type { IntakeTransaction } from './inbound-intake';
 import { buildPostmasterNotice } from './postmaster-notice';
 import type { RelayPolicy } from './relay-policy';
 import { applyReplies, planReplay } from './replay';
-import type { Delivery, DeliveryRecipient, GatewayStore, QueuedBundle } from './store/gateway-store';
-import { bundleIdText } from './types';
+import type { Delivery, DeliveryRecipient, GatewayStore } from './store/gateway-store';
 import type { GatewayLog, ReceivedAdu, SendBundle } from './types';
 
 export interface InboundRetry {
@@ -98,7 +99,7 @@ const DEFAULT_RETRY: InboundRetry = {
   dedupeWindowMs: 30 * 86_400_000,
 };
 
-/** Deliveries and DSN bundles taken per worker round; the round repeats while work is due. */
+/** Deliveries taken per worker round; the round repeats while work is due. */
 const BATCH = 64;
 
 export function createInboundProcessor(opts: InboundProcessorOptions): InboundProcessor {
@@ -108,13 +109,13 @@ export function createInboundProcessor(opts: InboundProcessorOptions): InboundPr
   const domain = policy.localDomains[0] ?? 'localhost';
   const backoff = (attempt: number): number => backoffDelay(attempt, { initialMs: retry.initialMs, maxMs: retry.maxMs });
 
+  const dsnSender = createBundleSender({ store, origin: 'dsn', sendBundle: opts.sendBundle, log, retry: { initialMs: retry.initialMs, maxMs: retry.maxMs }, clock });
   let session: SmtpSession | null = null;
   let mtaFailures = 0;
   let mtaBlockedUntil = 0;
-  let sendFailures = 0;
-  let running = false;
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | null = null;
+  /** The worker run in progress, if any: the one guard against two runs at once. */
   let current: Promise<void> | null = null;
   let idleWaiters: (() => void)[] = [];
 
@@ -223,6 +224,8 @@ export function createInboundProcessor(opts: InboundProcessorOptions): InboundPr
       for (const t of intake.transactions) deliveries += storeTransaction(adu, key, t, now);
       log({ event: 'inbound-accepted', bundle: key, source: adu.source, form: intake.form, transactions: intake.transactions.length, deliveries });
     });
+    // DSNs queued above are committed now: only now may they go to the node
+    dsnSender.kick();
     kick();
     return ok({ outcome: intake.kind === 'invalid' ? 'invalid' : 'accepted', key, deliveries });
   };
@@ -269,6 +272,7 @@ export function createInboundProcessor(opts: InboundProcessorOptions): InboundPr
       if (pending.length === 0) store.finishDelivery(d.id);
       else store.updateDelivery(d.id, { recipients, attempts: d.attempts + 1, nextAttemptAt: now + backoff(d.attempts), delayNotified, lastError });
     });
+    dsnSender.kick();
     for (const r of [...delivered, ...failed]) {
       log({ event: r.state === 'delivered' ? 'inbound-delivered' : 'inbound-failed', bundle: d.bundleKey, kind: d.kind, messageId: d.messageId, to: r.address, reply: r.reply, status: r.status });
     }
@@ -285,7 +289,11 @@ export function createInboundProcessor(opts: InboundProcessorOptions): InboundPr
       return true;
     }
     const s = await mtaSession();
-    if (s === null) return false;
+    if (s === null) {
+      // the delay notice is due even while the MTA cannot be reached (RFC 3461 §4.1 DELAY)
+      if (!d.delayNotified && now - d.receivedAt >= retry.delayNoticeAfterMs) settle(d, d.recipients, clock(), 'the MTA is unreachable', false);
+      return false;
+    }
     const plan = planReplay(d, s.extensions);
     if (plan.dropped.length > 0) log({ event: 'inbound-params-dropped', bundle: d.bundleKey, messageId: d.messageId, params: plan.dropped.join(',') });
     if (plan.refusal !== null) {
@@ -305,25 +313,6 @@ export function createInboundProcessor(opts: InboundProcessorOptions): InboundPr
     return true;
   };
 
-  // ---- DSN bundles to the BP node ----
-
-  const sendDsn = async (b: QueuedBundle): Promise<void> => {
-    const payload = store.bundlePayload(b.id);
-    if (payload === undefined) return;
-    const sent = await opts.sendBundle(b.destination, payload);
-    const now = clock();
-    if (sent.ok) {
-      sendFailures = 0;
-      const id = bundleIdText(sent.value);
-      store.markHandedOver(b.id, id, now);
-      log({ event: 'dsn-handed-over', queueId: b.id, destination: b.destination, messageId: b.messageId, bundleId: id });
-    } else {
-      store.deferBundle(b.id, now + backoff(b.attempts));
-      sendFailures++;
-      log({ event: 'dsn-send-failed', queueId: b.id, destination: b.destination, code: sent.error.code, error: sent.error.message, attempt: b.attempts + 1 });
-    }
-  };
-
   // ---- the worker ----
 
   const round = async (): Promise<boolean> => {
@@ -336,21 +325,12 @@ export function createInboundProcessor(opts: InboundProcessorOptions): InboundPr
         if (!(await attempt(d))) break;
       }
     }
-    for (const b of store.dueBundles('dsn', clock(), BATCH)) {
-      if (stopped) return false;
-      worked = true;
-      await sendDsn(b);
-      if (sendFailures > 0) break;
-    }
     return worked;
   };
 
   const nextDue = (): number | null => {
     const d = store.nextDeliveryDueAt();
-    const b = store.nextBundleDueAt('dsn');
-    const delivery = d === null ? null : Math.max(d, mtaBlockedUntil);
-    if (delivery === null) return b;
-    return b === null ? delivery : Math.min(delivery, b);
+    return d === null ? null : Math.max(d, mtaBlockedUntil);
   };
 
   const schedule = (): void => {
@@ -368,14 +348,10 @@ export function createInboundProcessor(opts: InboundProcessorOptions): InboundPr
   };
 
   const pump = async (): Promise<void> => {
-    running = true;
     try {
       while (!stopped && (await round()));
     } catch (e) {
       log({ event: 'inbound-worker-error', error: e instanceof Error ? e.message : String(e) });
-    } finally {
-      running = false;
-      current = null;
     }
     if (!stopped && session !== null && store.nextDeliveryDueAt() === null) {
       // nothing left to deliver: do not hold the MTA connection open
@@ -383,12 +359,17 @@ export function createInboundProcessor(opts: InboundProcessorOptions): InboundPr
       session = null;
       await s.quit();
     }
-    schedule();
   };
 
   function kick(): void {
-    if (stopped || running) return;
-    current = pump();
+    if (stopped || current !== null) return;
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
+    // cleared in a continuation, never synchronously, so that the guard holds for the whole run
+    current = pump().then(() => {
+      current = null;
+      schedule();
+    });
   }
 
   // forget keys and Message-IDs outside the de-duplication window, then resume what a restart left
@@ -400,9 +381,13 @@ export function createInboundProcessor(opts: InboundProcessorOptions): InboundPr
 
   return {
     receive,
-    idle() {
-      if (!running && (nextDue() ?? Infinity) > clock()) return Promise.resolve();
-      return new Promise((resolve) => idleWaiters.push(resolve));
+    async idle() {
+      // deliveries queue DSNs and DSNs are sent after deliveries: idle when both are, one after the other
+      for (;;) {
+        if (current !== null || (nextDue() ?? Infinity) <= clock()) await new Promise<void>((resolve) => idleWaiters.push(resolve));
+        await dsnSender.idle();
+        if (stopped || (current === null && (nextDue() ?? Infinity) > clock())) return;
+      }
     },
     stats: () => ({ pendingDeliveries: store.pendingDeliveries(), queuedDsns: store.queuedBundles('dsn') }),
     async stop() {
@@ -410,6 +395,7 @@ export function createInboundProcessor(opts: InboundProcessorOptions): InboundPr
       if (timer !== null) clearTimeout(timer);
       timer = null;
       await current;
+      await dsnSender.stop();
       const s = session;
       session = null;
       await s?.quit();

@@ -232,7 +232,7 @@ describe('inbound: bundle → site MTA → IMAP', () => {
     // the valid recipient got the message all the same
     await withSubject('carol', 'partly unknown');
     await processor.idle();
-    expect(logs.some((e) => e.event === 'dsn-handed-over' && e['destination'] === EARTH)).toBe(true);
+    expect(logs.some((e) => e.event === 'bundle-handed-over' && e['origin'] === 'dsn' && e['destination'] === EARTH)).toBe(true);
   });
 
   it('refuses an unauthorised source whole and logs it; refuses a non-local recipient with a DSN (never an open relay)', async () => {
@@ -333,6 +333,35 @@ describe('inbound: bundle → site MTA → IMAP', () => {
     expect(outage.map((m) => /Subject: outage (\d)/.exec(m.source)?.[1]).sort()).toEqual(['0', '1', '2', '3', '4']);
     expect(inbox.length).toBe(before + count);
     expect(logs.some((e) => e.event === 'mta-available')).toBe(true);
+  });
+
+  it('sends a "delayed" DSN while the MTA stays away and a failure (4.4.7) when the message expires', async () => {
+    const other = openStore(join(dir, 'expiry.db'));
+    let offset = 0;
+    const hour = 3_600_000;
+    const p = createInboundProcessor(processorOptions(other, { clock: () => Date.now() + offset, retry: { initialMs: 50, maxMs: 100, delayNoticeAfterMs: 4 * hour, giveUpAfterMs: 24 * hour } }));
+    await stack.stopPostfix();
+    try {
+      const before = sent.length;
+      receive(
+        adu(bsmtp({ mailFrom: 'alice@earth.example', envid: 'farside-slow', rcptTo: [{ address: 'bob@mars.example', notify: ['FAILURE', 'DELAY'] }] }, 'Subject: slow\r\nMessage-ID: <slow@earth.example>\r\n\r\nx\r\n')),
+        p,
+      );
+      offset = 5 * hour;
+      const delayed = dsnIn((await until('the delayed DSN', () => (sent.length > before ? sent[before] : undefined))).payload).dsn;
+      expect(delayed.originalEnvelopeId).toBe('farside-slow');
+      expect(delayed.recipients.map((x) => [x.finalRecipient.value, x.action, x.status.startsWith('4.')])).toEqual([['bob@mars.example', 'delayed', true]]);
+      expect(delayed.recipients[0]?.willRetryUntil).toMatch(/\+0000$/);
+      offset = 25 * hour;
+      const failed = dsnIn((await until('the expiry DSN', () => (sent.length > before + 1 ? sent[before + 1] : undefined))).payload).dsn;
+      expect(failed.recipients.map((x) => [x.finalRecipient.value, x.action, x.status])).toEqual([['bob@mars.example', 'failed', '4.4.7']]);
+      await p.idle();
+      expect(p.stats()).toEqual({ pendingDeliveries: 0, queuedDsns: 0 });
+    } finally {
+      await p.stop();
+      other.close();
+      await stack.startPostfix();
+    }
   });
 
   it('takes the plain RFC 5322 form of draft -00 when configured: recipients from the headers, Bcc not disclosed', async () => {
