@@ -179,7 +179,12 @@ export async function createOutboundListener(opts: OutboundListenerOptions): Pro
           cb(null, `2.0.0 Ok: queued as ${result.value.map((b) => b.id).join(',')}`);
           for (const b of result.value) {
             opts.log({ event: 'outbound-queued', queueId: b.id, destination: b.destination, messageId: b.messageId, envid: b.envid, recipients: b.recipients, size: b.size });
-            opts.onQueued(b);
+            try {
+              opts.onQueued(b);
+            } catch (e) {
+              // the bundle is stored; a failing callback must not break the SMTP session
+              opts.log({ event: 'outbound-onqueued-error', queueId: b.id, error: e instanceof Error ? e.message : String(e) });
+            }
           }
           return undefined;
         },
