@@ -321,11 +321,14 @@ export function createAap2Server(options: Aap2ServerOptions): Aap2Server {
     function exchange<T>(task: () => Promise<T>, fallback: T): Promise<T> {
       queued++;
       clearTimeout(keepaliveTimer);
-      const run = exchanges.then(() => (closed ? fallback : task()));
-      exchanges = run.then(
-        () => undefined,
-        () => undefined,
-      );
+      const run = exchanges
+        .then(() => (closed ? fallback : task()))
+        .catch((e: unknown) => {
+          log({ event: 'aap2.internal_error', conn, message: e instanceof Error ? e.message : String(e) });
+          shut('internal error');
+          return fallback;
+        });
+      exchanges = run.then(() => undefined);
       return run.finally(() => {
         queued--;
         if (queued === 0) armSubscriberKeepalive();
