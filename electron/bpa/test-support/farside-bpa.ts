@@ -1,0 +1,108 @@
+/**
+ * A whole embedded BPA (startBpa: store, CLAs, processor, agents, AAP v1 and AAP 2.0 servers) in its own
+ * temporary directory on loopback ports chosen by the OS, for tests that pair it with other nodes. Its
+ * log events are kept so a test can wait for one.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AapTransport } from '../../services/aap-client/types';
+import { resolveBpaConfig } from '../config';
+import type { BpaConfigInput } from '../config';
+import { startBpa } from '../start-bpa';
+import type { RunningBpa } from '../start-bpa';
+import type { LogEvent } from '../types';
+
+export interface FarsideBpa {
+  readonly nodeId: string;
+  readonly running: RunningBpa;
+  readonly aap1: AapTransport;
+  readonly aap2: AapTransport;
+  /** `<cla>:127.0.0.1:<port>` of each CLA listener, by CLA name. */
+  readonly cla: Readonly<Record<string, string>>;
+  readonly events: readonly LogEvent[];
+  /** Resolves with the first event named `event` (already logged or still to come) that `match` accepts. */
+  waitFor(event: string, match?: (e: LogEvent) => boolean, timeoutMs?: number): Promise<LogEvent>;
+  stop(): Promise<void>;
+}
+
+function transportOf(address: string | undefined): AapTransport {
+  if (address === undefined) throw new Error('the BPA has no such AAP listener');
+  if (address.startsWith('unix:')) return { kind: 'unix', path: address.slice('unix:'.length) };
+  const m = /^tcp:(.+):(\d+)$/.exec(address);
+  if (m === null || m[1] === undefined || m[2] === undefined) throw new Error(`unexpected AAP address ${address}`);
+  return { kind: 'tcp', host: m[1], port: Number(m[2]) };
+}
+
+/** Start a BPA with AAP v1 on TCP, AAP 2.0 on a UNIX socket, and MTCP + TCPCLv3 listeners; `extra` overrides. */
+export async function startFarsideBpa(nodeId: string, extra: BpaConfigInput = {}): Promise<FarsideBpa> {
+  const dir = mkdtempSync(join(tmpdir(), 'farside-bpa-interop-'));
+  const flags: BpaConfigInput = {
+    nodeId,
+    aap: ['tcp:127.0.0.1:0'],
+    aap2: [`unix:${join(dir, 'aap2.socket')}`],
+    cla: ['mtcp:127.0.0.1:0', 'tcpclv3:127.0.0.1:0'],
+    store: { dir: join(dir, 'store') },
+    ...extra,
+  };
+  const config = resolveBpaConfig({}, flags, Date.now());
+  if (!config.ok) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`BPA config: ${config.error.message}`);
+  }
+  const events: LogEvent[] = [];
+  const waiters = new Set<{ event: string; match: (e: LogEvent) => boolean; resolve: (e: LogEvent) => void }>();
+  const running = await startBpa(config.value, {
+    log: (e) => {
+      events.push(e);
+      for (const w of waiters) {
+        if (w.event === e.event && w.match(e)) {
+          waiters.delete(w);
+          w.resolve(e);
+        }
+      }
+    },
+  });
+  if (!running.ok) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`startBpa: ${running.error.message}`);
+  }
+  const r = running.value;
+  const cla: Record<string, string> = {};
+  for (const a of r.addresses.cla) cla[a.slice(0, a.indexOf(':'))] = a;
+  let stopping: Promise<void> | undefined;
+  return {
+    nodeId,
+    running: r,
+    aap1: transportOf(r.addresses.aap[0]),
+    aap2: transportOf(r.addresses.aap2[0]),
+    cla,
+    events,
+    waitFor(event, match = () => true, timeoutMs = 10_000) {
+      const seen = events.find((e) => e.event === event && match(e));
+      if (seen !== undefined) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const w = {
+          event,
+          match,
+          resolve: (e: LogEvent) => {
+            clearTimeout(timer);
+            resolve(e);
+          },
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(w);
+          reject(new Error(`BPA ${nodeId}: no ${event} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiters.add(w);
+      });
+    },
+    stop() {
+      stopping ??= (async () => {
+        await r.stop();
+        rmSync(dir, { recursive: true, force: true });
+      })();
+      return stopping;
+    },
+  };
+}
