@@ -1,4 +1,5 @@
 /** The benchmark suites `npm run bench` runs, in order. */
+import { bpaSuite } from './bpa.bench';
 import { bpv7Suite } from './bpv7.bench';
 import type { Figure } from './measure';
 
@@ -7,4 +8,4 @@ export interface Suite {
   run(): Promise<Figure[]>;
 }
 
-export const suites: readonly Suite[] = [bpv7Suite];
+export const suites: readonly Suite[] = [bpv7Suite, bpaSuite];

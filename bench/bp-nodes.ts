@@ -1,0 +1,122 @@
+/**
+ * The BP nodes the end-to-end benchmark drives, each in its own process so that its memory can be read
+ * from /proc and it does not share the client's event loop: Farside's embedded BPA (`farside bpa`, as a
+ * user runs it) and, when FARSIDE_UD3TN names a binary, a uD3TN node (electron/bpa/test-support/ud3tn.ts).
+ * Both listen on loopback with ports chosen at run time and are stopped by their pid.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startUd3tn } from '../electron/bpa/test-support/ud3tn';
+import { parseAapAddress } from '../electron/services/aap-client';
+import type { AapTransport } from '../electron/services/aap-client';
+
+const FARSIDE = fileURLToPath(new URL('../bin/farside.js', import.meta.url));
+const START_TIMEOUT_MS = 30_000;
+const STOP_GRACE_MS = 10_000;
+
+export interface BenchNode {
+  /** `dtn://name/`, as WELCOME will name it. */
+  readonly nodeId: string;
+  readonly pid: number;
+  /** AAP v1 over TCP. */
+  readonly aap: AapTransport;
+  /** Where a contact reaches this node's MTCP listener: `mtcp:127.0.0.1:PORT`. */
+  readonly mtcp: string;
+  /** SIGTERM (SIGKILL after a grace period), then remove the node's directory. */
+  stop(): Promise<void>;
+}
+
+export type StartNode = (nodeId: string) => Promise<BenchNode>;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+async function terminate(child: ChildProcess): Promise<void> {
+  const done = exited(child);
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+  await done;
+  clearTimeout(timer);
+}
+
+/** The `bpa.ready` line `farside bpa` prints once every listener is bound (electron/cli/commands/bpa.ts). */
+function readyLine(log: string): Record<string, unknown> | null {
+  for (const text of log.split('\n')) {
+    if (!text.includes('"bpa.ready"')) continue;
+    const line: unknown = JSON.parse(text);
+    if (typeof line === 'object' && line !== null) return line as Record<string, unknown>;
+  }
+  return null;
+}
+
+function firstString(value: unknown): string {
+  if (!Array.isArray(value) || typeof value[0] !== 'string') throw new Error(`farside bpa: unexpected ready line field ${JSON.stringify(value)}`);
+  return value[0];
+}
+
+/**
+ * `farside bpa` with an AAP v1 and an MTCP listener on free loopback ports and its durable store in a
+ * fresh directory. Its event log (one JSON line per bundle event) goes to a file, not through a pipe
+ * into this process, so that the client's process does not pay for reading it.
+ */
+export const startFarsideNode: StartNode = async (nodeId) => {
+  const dir = mkdtempSync(join(tmpdir(), 'farside-bench-bpa-'));
+  const logPath = join(dir, 'bpa.log');
+  const args = [FARSIDE, 'bpa', '--node-id', nodeId, '--aap', 'tcp:127.0.0.1:0', '--cla', 'mtcp:127.0.0.1:0', '--store', join(dir, 'store')];
+  const fd = openSync(logPath, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', fd, fd] });
+  } finally {
+    closeSync(fd);
+  }
+  child.on('error', () => undefined);
+  const stop = async (): Promise<void> => {
+    await terminate(child);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    const log = existsSync(logPath) ? readFileSync(logPath, 'utf8') : '';
+    const ready = readyLine(log);
+    if (ready !== null && child.pid !== undefined) {
+      const aap = parseAapAddress(firstString(ready['aap']));
+      if (!aap.ok) throw new Error(`farside bpa: ${aap.error.message}`);
+      return { nodeId, pid: child.pid, aap: aap.value, mtcp: firstString(ready['cla']), stop };
+    }
+    if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(`farside bpa ${nodeId} did not start:\n${log.slice(-4000)}`);
+    }
+    await sleep(25);
+  }
+};
+
+/**
+ * A uD3TN node with an MTCP listener, at log level 2 like the runs in ud3tn-behaviour.md §12 (level 3
+ * writes a line per bundle). Only with FARSIDE_UD3TN set; the caller checks that first.
+ */
+export const startUd3tnNode: StartNode = async (nodeId) => {
+  const node = await startUd3tn({ nodeId, clas: ['mtcp'], logLevel: 2 });
+  if (node.aap1.kind !== 'tcp') throw new Error('uD3TN AAP v1 is expected on TCP');
+  return { nodeId, pid: node.pid, aap: node.aap1, mtcp: node.claAddress('mtcp'), stop: () => node.stop() };
+};
+
+/** VmHWM (peak resident set size since the process started) in MiB, from /proc/<pid>/status; null without /proc. */
+export function peakRssMiB(pid: number): number | null {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return null;
+  }
+  const m = /^VmHWM:\s+(\d+) kB$/m.exec(status);
+  return m?.[1] === undefined ? null : Number(m[1]) / 1024;
+}
