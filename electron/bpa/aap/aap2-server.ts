@@ -107,12 +107,14 @@ export const DEFAULT_AAP2_READ_TIMEOUT_MS = 60_000;
 const MAX_KEEPALIVE_SECONDS = Math.floor(0x7fffffff / 1000 / 2);
 
 const S = AAP2_RESPONSE_STATUS;
+type Status = (typeof S)[keyof typeof S];
 
 function constant(r: { ok: true; value: Uint8Array } | { ok: false; error: FarsideError }): Uint8Array {
   if (!r.ok) throw new Error(`AAP 2.0 constant does not encode: ${r.error.message}`);
   return r.value;
 }
-const RESPONSES = new Map<number, Uint8Array>(Object.values(S).map((status) => [status, constant(encodeAap2Response({ responseStatus: status }))]));
+/** Every response without bundle headers, encoded once. */
+const RESPONSES = new Map<Status, Uint8Array>(Object.values(S).map((status) => [status, constant(encodeAap2Response({ responseStatus: status }))]));
 const KEEPALIVE = constant(encodeAap2Message({ kind: 'keepalive', keepalive: {} }));
 
 let connectionCounter = 0;
@@ -151,8 +153,8 @@ export function createAap2Server(options: Aap2ServerOptions): Aap2Server {
     function send(bytes: Uint8Array): void {
       if (!closed) socket.write(bytes);
     }
-    function respond(status: number): void {
-      send(RESPONSES.get(status) ?? constant(encodeAap2Response({ responseStatus: status })));
+    function respond(status: Status): void {
+      send(RESPONSES.get(status) as Uint8Array);
     }
 
     function sendResponse(response: Aap2ResponseInit): void {
@@ -189,9 +191,9 @@ export function createAap2Server(options: Aap2ServerOptions): Aap2Server {
 
     // ---- configuration ----------------------------------------------------------------------------
 
-    function configure(c: Aap2ConnectionConfig): number {
+    function configure(c: Aap2ConnectionConfig): Status {
       release();
-      const refuse = (status: number, reason: string): number => {
+      const refuse = (status: Status, reason: string): Status => {
         log({ event: 'aap2.config_refused', conn, endpoint: c.endpointId, reason });
         return status;
       };
@@ -228,7 +230,7 @@ export function createAap2Server(options: Aap2ServerOptions): Aap2Server {
     }
 
     async function submit(adu: Aap2BundleAdu, payload: Uint8Array): Promise<Aap2ResponseInit> {
-      const refuse = (status: number, reason: string): Aap2ResponseInit => {
+      const refuse = (status: Status, reason: string): Aap2ResponseInit => {
         log({ event: 'aap2.send_refused', conn, status, reason });
         return { responseStatus: status };
       };
