@@ -68,7 +68,16 @@ export interface BpaOptions {
   readonly cacheMaxBytes?: number;
   /** Default LIMITS.bpaLinkMaxBufferedBytes. */
   readonly linkMaxBufferedBytes?: number;
+  /**
+   * How long a link must stay usable after a bundle's bytes were written before the bundle is deleted
+   * (contact-session.ts: MTCP has no acknowledgement; a peer killed before it read the bytes would lose
+   * them). Default DEFAULT_SENT_CONFIRM_MS.
+   */
+  readonly sentConfirmMs?: number;
 }
+
+/** Long enough for the RST of a killed peer to come back on a loaded machine, short enough not to hold the store. */
+export const DEFAULT_SENT_CONFIRM_MS = 2000;
 
 export interface CreateBpaDeps {
   /** This node's ID: "dtn://node/" or "ipn:N.0". */
@@ -288,10 +297,12 @@ export function createBpa(deps: CreateBpaDeps): Result<Bpa> {
     codec,
     maxBundleSize,
     maxLinkBufferedBytes: options.linkMaxBufferedBytes ?? LIMITS.bpaLinkMaxBufferedBytes,
-    forwarded(t, out, contact) {
+    sentConfirmMs: options.sentConfirmMs ?? DEFAULT_SENT_CONFIRM_MS,
+    forwarded(t, out, _contact, writtenAt) {
+      // Expired or deleted while its bytes were on the way: that was reported already.
+      if (t.gone) return;
       index.remove(t);
-      log({ event: 'bundle.forwarded', id: t.id, contact: contact.id, peer: contact.peerNodeId, cla: contact.claAddress, bytes: out.size });
-      reporter.report(out.bundle, t.id, 'forwarded', StatusReason.NO_ADDITIONAL_INFORMATION);
+      reporter.report(out.bundle, t.id, 'forwarded', StatusReason.NO_ADDITIONAL_INFORMATION, false, writtenAt);
     },
     drop,
     fragmented(t, pieces) {

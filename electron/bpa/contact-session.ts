@@ -6,14 +6,19 @@
  * The link model: the channel carries `rateBytesPerSec`; a bundle of n bytes occupies it for
  * n / rate seconds after the previous one, and its last byte reaches the peer one OWLT later. The
  * session writes each bundle's bytes to the socket at that arrival time (a delay line), so two nodes on
- * one machine see an Earth–Mars link: nothing for 12 minutes, then bundles at the link's rate. The
- * bundle leaves the store (`sent`) only once its bytes were written; one that is still in the delay line
- * when the process dies is sent again after the restart (the receiver suppresses the duplicate).
+ * one machine see an Earth–Mars link: nothing for 12 minutes, then bundles at the link's rate.
  *
- * A failed send puts the bundle, and every bundle behind it in the delay line, back at the head of the
- * queue; the link is reopened after a backoff. When the contact ends the session starts nothing new and
- * hands the unsent bundles back (the forwarder routes them to a later contact); the link closes once
- * the delay line is written out.
+ * When is a bundle sent? MTCP and uD3TN's TCPCLv3 have no acknowledgements: bytes the kernel took can
+ * still be lost when the peer dies before it read them (kill -9 of the receiving node). So a written
+ * bundle (`written`) leaves the store (`sent`) only once the link has stayed usable for `confirmMs`
+ * after the write: a later send that succeeds that much later proves it, or, when nothing more is sent,
+ * the time passing without a failure. A send that fails puts every bundle written within that window,
+ * the failed one and those behind it in the delay line back at the head of the queue, in order, and the
+ * link is reopened after a backoff; the receiver suppresses the duplicates (its seen-IDs are durable). A
+ * bundle not yet confirmed when the process stops is sent again after the restart, for the same reason.
+ *
+ * When the contact ends the session starts nothing new and hands the unsent bundles back (the forwarder
+ * routes them to a later contact); the link closes once the delay line is written out and confirmed.
  */
 import { toLogFormat, type Result } from '../../shared/errors';
 import type { Bundle } from '../../shared/protocol/bpv7/types';
@@ -34,13 +39,17 @@ export interface SessionDeps {
   readonly log: Log;
   /** Bytes held in the delay line before the session waits for writes to catch up. */
   readonly maxBufferedBytes: number;
+  /** How long the link must stay usable after a bundle was written before it counts as sent. */
+  readonly confirmMs: number;
   /** The contact as the router has it now (rate, OWLT and end may change); undefined once it is gone. */
   contact(): Contact | undefined;
   openLink(contact: Contact): Promise<Result<ClaLink>>;
   /** The bundle's outgoing bytes, or undefined when it must not go (deleted meanwhile, hop limit). */
   prepare(t: Tracked): OutgoingBundle | undefined;
-  /** Its bytes were written to the link. */
-  sent(t: Tracked, out: OutgoingBundle): void;
+  /** Its bytes were written to the link (not yet confirmed). */
+  written(t: Tracked, out: OutgoingBundle): void;
+  /** The link stayed usable for confirmMs after the bundle was written at `writtenAt` (Unix ms). */
+  sent(t: Tracked, out: OutgoingBundle, writtenAt: number): void;
   /** Bundles the link gave back after the contact ended (its link broke with them in the delay line). */
   returned(ts: readonly Tracked[]): void;
 }
@@ -49,7 +58,7 @@ export interface ContactSession {
   push(t: Tracked): void;
   /** Bundles queued and not started. */
   readonly queued: number;
-  /** Ended and nothing left to write. */
+  /** Ended, and nothing left to write or to confirm. */
   readonly drained: boolean;
   /** Stop starting bundles and return those not started; the link closes after the delay line. */
   end(): Tracked[];
@@ -66,12 +75,24 @@ interface InFlight {
   readonly writeAt: number;
 }
 
+interface Written {
+  readonly t: Tracked;
+  readonly out: OutgoingBundle;
+  /** The node clock at the write (Unix ms), for the forwarding report. */
+  readonly writtenAt: number;
+  /** Monotonic time of the write: confirmation is about real time on the wire, whatever the node clock says. */
+  readonly writtenMono: number;
+}
+
 export function createContactSession(deps: SessionDeps): ContactSession {
   const { clock, log, contactId } = deps;
   let queue: Tracked[] = [];
   let head = 0;
   let line: InFlight[] = [];
   let lineBytes = 0;
+  /** Written, waiting for confirmMs of a usable link. */
+  let unconfirmed: Written[] = [];
+  let confirmTimer: NodeJS.Timeout | undefined;
   /** When the channel is free for the next bundle (Unix ms, fractional). */
   let freeAt = 0;
   let link: ClaLink | undefined;
@@ -104,6 +125,36 @@ export function createContactSession(deps: SessionDeps): ContactSession {
     }
     timers.clear();
     lineProgress?.();
+  }
+
+  /** Bundles written at or before `mono` − confirmMs (monotonic ms) are sent. */
+  function confirm(mono: number): void {
+    let n = 0;
+    while (n < unconfirmed.length && (unconfirmed[n] as Written).writtenMono <= mono - deps.confirmMs) n++;
+    if (n === 0) return;
+    const done = unconfirmed.slice(0, n);
+    unconfirmed = unconfirmed.slice(n);
+    for (const w of done) deps.sent(w.t, w.out, w.writtenAt);
+  }
+
+  /** Nothing more may be sent for a while: confirm by the clock (no failure seen within confirmMs). */
+  function armConfirm(): void {
+    const first = unconfirmed[0];
+    if (confirmTimer !== undefined || first === undefined || closed) return;
+    confirmTimer = setTimeout(
+      () => {
+        confirmTimer = undefined;
+        if (closed) return;
+        try {
+          if (link !== undefined) confirm(performance.now());
+        } catch (e) {
+          log({ event: 'bpa.internal_error', where: 'contact-session', contact: contactId, message: e instanceof Error ? e.message : String(e) });
+        }
+        armConfirm();
+        if (ended && line.length === 0 && unconfirmed.length === 0) closeLink();
+      },
+      Math.max(1, Math.ceil(first.writtenMono + deps.confirmMs - performance.now())),
+    );
   }
 
   function closeLink(): void {
@@ -199,13 +250,21 @@ export function createContactSession(deps: SessionDeps): ContactSession {
           lineBytes -= first.out.size;
           lineProgress?.();
           backoff = BACKOFF_FIRST_MS;
-          deps.sent(first.t, first.out);
+          const mono = performance.now();
+          unconfirmed.push({ t: first.t, out: first.out, writtenAt: clock(), writtenMono: mono });
+          deps.written(first.t, first.out);
+          confirm(mono);
+          armConfirm();
           continue;
         }
-        // The link broke: everything in the delay line goes back to the head of the queue, in order.
-        log({ event: 'link.send_failed', contact: contactId, error: r === undefined ? 'no link' : toLogFormat(r.error) });
+        // The link broke: what it may have lost (written but unconfirmed) and everything in the delay
+        // line goes back to the head of the queue, in order.
+        log({ event: 'link.send_failed', contact: contactId, error: r === undefined ? 'no link' : toLogFormat(r.error), unconfirmed: unconfirmed.length });
         if (l === link) closeLink();
-        const back = line.map((e) => e.t);
+        const back = [...unconfirmed.map((w) => w.t), ...line.map((e) => e.t)];
+        unconfirmed = [];
+        clearTimeout(confirmTimer);
+        confirmTimer = undefined;
         line = [];
         lineBytes = 0;
         lineProgress?.();
@@ -222,7 +281,7 @@ export function createContactSession(deps: SessionDeps): ContactSession {
       log({ event: 'bpa.internal_error', where: 'contact-session', contact: contactId, message: e instanceof Error ? e.message : String(e) });
     } finally {
       writing = false;
-      if (ended && line.length === 0) closeLink();
+      if (ended && line.length === 0 && unconfirmed.length === 0) closeLink();
     }
   }
 
@@ -235,7 +294,7 @@ export function createContactSession(deps: SessionDeps): ContactSession {
       return queue.length - head;
     },
     get drained() {
-      return (ended || closed) && line.length === 0;
+      return closed || (ended && line.length === 0 && unconfirmed.length === 0);
     },
     end() {
       ended = true;
@@ -243,13 +302,14 @@ export function createContactSession(deps: SessionDeps): ContactSession {
       queue = [];
       head = 0;
       // Bundles already in the delay line are on their way; a link that breaks now returns them too.
-      if (line.length === 0) closeLink();
+      if (line.length === 0 && unconfirmed.length === 0) closeLink();
       wakeAll();
       return unsent;
     },
     async close() {
       closed = true;
       ended = true;
+      clearTimeout(confirmTimer);
       wakeAll();
       const l = link;
       link = undefined;

@@ -88,6 +88,27 @@ describe('contacts', () => {
     await until(() => earth.store.usage().bundles === 0);
   });
 
+  it('keeps a written bundle until the link proved usable after it: bytes a dying peer never read are sent again', async () => {
+    const network = createFakeNetwork();
+    const earth = await node('dtn://earth.dtn/', network, 'earth:1', { options: { sentConfirmMs: 400 } });
+    const mars = await node('dtn://mars.dtn/', network, 'mars:1');
+    const inbox = recordingAgent();
+    mars.bpa.register('dtn://mars.dtn/smtp', inbox.sink);
+    apply(earth, plan('dtn://mars.dtn/', 'mtcp:mars:1', { start: Date.now() - 1, end: Date.now() + 60_000 }));
+    const send = (m: string) => earth.bpa.submit({ source: 'dtn://earth.dtn/smtp', destination: 'dtn://mars.dtn/smtp', payload: new TextEncoder().encode(m) });
+    network.blackhole('mars:1'); // the kernel takes the bytes, the peer dies before reading them
+    await send('lost on the wire');
+    await earth.waitFor('bundle.forwarded');
+    network.breakAddress('mars:1'); // the peer's RST: the next write fails
+    await send('next');
+    await earth.waitFor('link.send_failed');
+    expect(earth.store.usage().bundles).toBe(2);
+    network.healthy('mars:1'); // the peer is back
+    await inbox.waitFor(2, 5000);
+    expect(inbox.received.map((a) => new TextDecoder().decode(a.payload))).toEqual(['lost on the wire', 'next']);
+    await until(() => earth.store.usage().bundles === 0, 3000);
+  });
+
   it('closes the link when the contact ends; what was not sent waits for the next contact', async () => {
     const { network, earth, inbox, send } = await pair();
     const now = Date.now();

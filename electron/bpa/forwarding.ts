@@ -45,8 +45,10 @@ export interface ForwarderDeps {
   /** Largest bundle sent, bytes (uD3TN's -m); Infinity for no maximum. */
   readonly maxBundleSize: number;
   readonly maxLinkBufferedBytes: number;
-  /** The bundle's bytes were written to a link: delete it, report, log. */
-  forwarded(t: Tracked, out: OutgoingBundle, contact: Contact): void;
+  /** contact-session.ts: how long a link must stay usable after a write before the bundle counts as sent. */
+  readonly sentConfirmMs: number;
+  /** The bundle was sent (written at `writtenAt` and confirmed): delete it, report. */
+  forwarded(t: Tracked, out: OutgoingBundle, contact: Contact, writtenAt: number): void;
   /** Delete the bundle with a status report reason. */
   drop(t: Tracked, reason: number, detail: string, bundle?: Bundle): void;
   /** Store `fragments` in place of `t` (deleted without a report); the stored fragments. */
@@ -123,10 +125,12 @@ export function createForwarder(deps: ForwarderDeps): Forwarder {
       clock,
       log,
       maxBufferedBytes: deps.maxLinkBufferedBytes,
+      confirmMs: deps.sentConfirmMs,
       contact: () => router.contact(contact.id),
       openLink,
       prepare,
-      sent: (t, out) => deps.forwarded(t, out, contact),
+      written: (t, out) => log({ event: 'bundle.forwarded', id: t.id, contact: contact.id, peer: contact.peerNodeId, cla: contact.claAddress, bytes: out.size }),
+      sent: (t, out, writtenAt) => deps.forwarded(t, out, contact, writtenAt),
       returned: (ts) => {
         for (const t of ts) reroute(t);
       },

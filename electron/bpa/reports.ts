@@ -46,9 +46,10 @@ export interface ReporterDeps {
 export interface Reporter {
   /**
    * Send a report about `subject` asserting `status` with `reason`, when one is due. `force` sends it even
-   * when the subject did not request that status (the block flag 0x02 case of §5.6).
+   * when the subject did not request that status (the block flag 0x02 case of §5.6). `at` (Unix ms) is
+   * when it happened, when that was earlier than now (a forwarding confirmed later).
    */
-  report(subject: Bundle, subjectId: string, status: StatusItem, reason: number, force?: boolean): void;
+  report(subject: Bundle, subjectId: string, status: StatusItem, reason: number, force?: boolean, at?: number): void;
   /** True when a report of `status` would be sent for a bundle with these flags (saves decoding it). */
   wants(reportFlags: number, status: StatusItem): boolean;
 }
@@ -57,12 +58,12 @@ export function createReporter(deps: ReporterDeps): Reporter {
   const { enabled, log } = deps;
   return {
     wants: (flags, status) => enabled && hasFlag(flags, FLAG_OF[status]),
-    report(subject, subjectId, status, reason, force = false) {
+    report(subject, subjectId, status, reason, force = false, at) {
       if (!enabled) return;
       const p = subject.primary;
       if (!force && !hasFlag(p.flags, FLAG_OF[status])) return;
       if (isNullEid(p.reportTo) || hasFlag(p.flags, BundleFlag.ADMIN_RECORD)) return;
-      const now = dtnTimeFromUnixMs(deps.clock());
+      const now = dtnTimeFromUnixMs(at ?? deps.clock());
       const creation = deps.creationClock.next();
       const built = buildStatusReportBundle({
         subject: p,

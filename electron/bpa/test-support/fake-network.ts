@@ -21,6 +21,8 @@ export interface FakeNetwork {
   readonly sent: SentFrame[];
   /** Make connects to `hostPort` fail until `healthy` is called. */
   breakAddress(hostPort: string): void;
+  /** Accept sends to `hostPort` but deliver nothing (a peer that died before reading) until `healthy`. */
+  blackhole(hostPort: string): void;
   healthy(hostPort: string): void;
   /** Hand bytes to whatever listens at `hostPort`, as if a peer sent them. */
   inject(hostPort: string, bytes: Uint8Array, origin?: Partial<ClaOrigin>): void;
@@ -46,6 +48,7 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
 export function createFakeNetwork(clock: () => number = Date.now): FakeNetwork {
   const bound = new Map<string, { readonly cla: ClaName; readonly sink: BundleSink }>();
   const broken = new Set<string>();
+  const holes = new Set<string>();
   const sent: SentFrame[] = [];
   let connects = 0;
 
@@ -58,7 +61,11 @@ export function createFakeNetwork(clock: () => number = Date.now): FakeNetwork {
     sent,
     connects: () => connects,
     breakAddress: (a) => void broken.add(a),
-    healthy: (a) => void broken.delete(a),
+    blackhole: (a) => void holes.add(a),
+    healthy: (a) => {
+      broken.delete(a);
+      holes.delete(a);
+    },
     inject(hostPort, bytes, origin) {
       deliver(hostPort, bytes, { cla: origin?.cla ?? 'mtcp', remote: origin?.remote ?? 'injected', ...(origin?.peerNodeId === undefined ? {} : { peerNodeId: origin.peerNodeId }) });
     },
@@ -95,7 +102,7 @@ export function createFakeNetwork(clock: () => number = Date.now): FakeNetwork {
               if (!open || broken.has(hostPort)) return err('CONNECTION_CLOSED', 'the link is closed');
               const bytes = concat(parts);
               sent.push({ cla: name, to: hostPort, bytes, at: clock() });
-              deliver(hostPort, bytes, { cla: name, remote: `fake:${hostPort}` });
+              if (!holes.has(hostPort)) deliver(hostPort, bytes, { cla: name, remote: `fake:${hostPort}` });
               return ok(undefined);
             },
             async close() {
