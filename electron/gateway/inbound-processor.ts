@@ -271,7 +271,8 @@ export function createInboundProcessor(opts: InboundProcessorOptions): InboundPr
       }
       if (pending.length === 0) store.finishDelivery(d.id);
       else store.updateDelivery(d.id, { recipients, attempts: d.attempts + 1, nextAttemptAt: now + backoff(d.attempts), delayNotified, lastError });
-    });
+      // progress, not a hand-over: lost to power loss, the delivery is replayed and its DSN made again
+    }, 'process');
     dsnSender.kick();
     for (const r of [...delivered, ...failed]) {
       log({ event: r.state === 'delivered' ? 'inbound-delivered' : 'inbound-failed', bundle: d.bundleKey, kind: d.kind, messageId: d.messageId, to: r.address, reply: r.reply, status: r.status });

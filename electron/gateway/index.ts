@@ -7,7 +7,7 @@
  * - createInboundProcessor: received ADUs → site MTA over SMTP, exactly once, with DSNs back over BP.
  */
 export { createGatewayStore } from './store/gateway-store';
-export type { BundleOrigin, Delivery, DeliveryRecipient, GatewayStore, QueuedBundle } from './store/gateway-store';
+export type { BundleOrigin, Delivery, DeliveryRecipient, Durability, GatewayStore, QueuedBundle } from './store/gateway-store';
 export { createRouteTable, domainOf } from './routes';
 export type { Route, RouteEntry, RouteTable } from './routes';
 export { createRelayPolicy } from './relay-policy';

@@ -47,6 +47,23 @@ describe('gateway store', () => {
     expect(openStore(fresh()).durability()).toEqual({ journalMode: 'wal', synchronous: 2 });
   });
 
+  it('commits progress with synchronous=NORMAL only for that commit, and is back at FULL after it', () => {
+    const s = openStore(fresh());
+    let inside = -1;
+    s.transaction(() => {
+      s.recordReceived('k', 'src', 'accepted', 1);
+      inside = s.durability().synchronous;
+    }, 'process');
+    // SQLite: 1 = NORMAL
+    expect(inside).toBe(1);
+    expect(s.durability().synchronous).toBe(2);
+    expect(s.wasReceived('k')).toBe(true);
+    s.transaction(() => {
+      inside = s.durability().synchronous;
+    });
+    expect(inside).toBe(2);
+  });
+
   it('queues bundles, hands them over once, and keeps everything across a reopen', () => {
     const path = fresh();
     const s = openStore(path);

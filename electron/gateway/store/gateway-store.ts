@@ -11,6 +11,12 @@
  * with both sides believing the other has them. One fsync per message is the price (the BPA store's
  * 'power' durability is the same trade, electron/bpa/store/bundle-store.ts).
  *
+ * Commits that only record progress use synchronous=NORMAL instead (transaction(fn, 'process'),
+ * markHandedOver, deferBundle): losing one of those to power loss makes the gateway repeat work — replay a
+ * delivery, resend a bundle — which the far side's de-duplication absorbs, never lose mail. In WAL mode
+ * both levels survive kill -9 alike (the WAL is written before the commit returns). Measured on this
+ * 2-core machine: a FULL commit ~5 ms, a NORMAL one well under 1 ms.
+ *
  * All methods are synchronous (better-sqlite3) and run in the caller's event loop turn, so a method's
  * writes are never interleaved with another's; transaction() groups several into one commit.
  */
@@ -23,6 +29,9 @@ import type { EsmtpParams } from '../../../shared/protocol/bsmtp';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema';
 
 export type BundleOrigin = 'mail' | 'dsn';
+
+/** 'power': synchronous=FULL (survives power loss); 'process': synchronous=NORMAL (survives kill -9). */
+export type Durability = 'power' | 'process';
 
 export interface NewQueuedBundle {
   readonly origin: BundleOrigin;
@@ -131,7 +140,12 @@ export interface GatewayStore {
   /** Forget received keys and seen Message-IDs older than `before` (bounds the tables). */
   prune(before: number): { readonly received: number; readonly seen: number };
 
-  transaction<T>(fn: () => T): T;
+  /**
+   * Run `fn` as one commit. 'power' (default): fsynced before returning, for hand-overs of
+   * responsibility; 'process': survives the death of the process but not power loss, for progress that
+   * may be repeated.
+   */
+  transaction<T>(fn: () => T, durability?: Durability): T;
   close(): void;
 }
 
@@ -261,6 +275,17 @@ export function createGatewayStore(opts: { readonly path: string }): Result<Gate
     pruneSeen: db.prepare('DELETE FROM seen_messages WHERE seen_at < ?'),
   };
 
+  /** synchronous cannot change inside a transaction, so it is set around one; FULL is the resting level. */
+  const withDurability = <T>(durability: Durability, fn: () => T): T => {
+    if (durability === 'power' || db.inTransaction) return fn();
+    db.pragma('synchronous = NORMAL');
+    try {
+      return fn();
+    } finally {
+      db.pragma('synchronous = FULL');
+    }
+  };
+
   const enqueue = db.transaction((rows: readonly NewQueuedBundle[], now: number): QueuedBundle[] =>
     rows.map((r) => {
       const info = q.insertBundle.run(r.origin, r.destination, r.messageId, r.envid, r.recipients, r.bsmtp.length, asBuffer(r.bsmtp), now, now);
@@ -283,10 +308,10 @@ export function createGatewayStore(opts: { readonly path: string }): Result<Gate
       return r === undefined ? undefined : new Uint8Array(r.bsmtp.buffer, r.bsmtp.byteOffset, r.bsmtp.byteLength);
     },
     markHandedOver(id, bundleId, now) {
-      q.handedOver.run(bundleId, now, id);
+      withDurability('process', () => q.handedOver.run(bundleId, now, id));
     },
     deferBundle(id, nextAttemptAt) {
-      q.deferBundle.run(nextAttemptAt, id);
+      withDurability('process', () => q.deferBundle.run(nextAttemptAt, id));
     },
     nextBundleDueAt: (origin) => (q.nextBundle.get(origin) as { t: number | null }).t,
     queuedBundles: (origin) => (q.queuedOf.get(origin) as { n: number }).n,
@@ -327,7 +352,7 @@ export function createGatewayStore(opts: { readonly path: string }): Result<Gate
       return { received: q.pruneReceived.run(before).changes, seen: q.pruneSeen.run(before).changes };
     },
 
-    transaction: <T>(fn: () => T): T => db.transaction(fn)(),
+    transaction: <T>(fn: () => T, durability: Durability = 'power'): T => withDurability(durability, () => db.transaction(fn)()),
     close() {
       if (db.open) db.close();
     },
