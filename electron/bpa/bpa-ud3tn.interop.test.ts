@@ -11,7 +11,7 @@
  * no route, time 0), §9 (fragmentation with -m 1024), protocols.md §6.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { decodeAdminRecord } from '../../shared/protocol/bpv7/admin-record';
 import { isAsserted } from '../../shared/protocol/bpv7/status-report';
 import type { StatusReport } from '../../shared/protocol/bpv7/status-report';
@@ -21,7 +21,7 @@ import { connectAgent, sameBytes, unwrap } from './test-support/agent';
 import type { TestAgent } from './test-support/agent';
 import { startFarsideBpa } from './test-support/farside-bpa';
 import type { FarsideBpa } from './test-support/farside-bpa';
-import { freePort, startUd3tn, ud3tnBinary } from './test-support/ud3tn';
+import { freePort, printLogIfTestFails, startUd3tn, ud3tnBinary } from './test-support/ud3tn';
 import type { Ud3tnNode, Ud3tnOptions } from './test-support/ud3tn';
 
 const BSMTP = ud3tnVector('aap1/bsmtp_payload.bin');
@@ -167,9 +167,11 @@ describe.skipIf(!ud3tnBinary)('embedded BPA ⇄ real uD3TN (FARSIDE_UD3TN)', () 
     /** What the agent got, as "subject:asserted items:reason", after the reports stopped coming (1.5 s quiet). */
     let seen: string[] = [];
     const parts: (() => Promise<void>)[] = [];
+    let earth: Ud3tnNode | undefined;
     beforeAll(async () => {
-      const earth = await startUd3tn({ nodeId: EARTH, clas: ['mtcp'], statusReports: true });
-      parts.push(() => earth.stop());
+      earth = await startUd3tn({ nodeId: EARTH, clas: ['mtcp'], statusReports: true });
+      const node = earth;
+      parts.push(() => node.stop());
       // venus is reachable through earth as far as the BPA knows; earth knows no route to it.
       const farside = await startFarsideBpa(FARSIDE, { nodes: [planned(EARTH, earth.claAddress('mtcp'), ['dtn://venus.dtn/'])], cla: ['mtcp:127.0.0.1:0'] });
       parts.push(() => farside.stop());
@@ -202,6 +204,9 @@ describe.skipIf(!ud3tnBinary)('embedded BPA ⇄ real uD3TN (FARSIDE_UD3TN)', () 
         seen.push(`${name(rep.subjectCreation.time, rep.subjectCreation.sequence)}:${items.join('+')}:${rep.reason}`);
       }
       seen = seen.sort();
+    });
+    beforeEach(() => {
+      if (earth !== undefined) printLogIfTestFails(earth);
     });
     afterAll(async () => {
       await Promise.all(parts.map((p) => p()));

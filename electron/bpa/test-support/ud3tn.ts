@@ -14,6 +14,7 @@ import { createConnection, createServer } from 'node:net';
 import type { NetConnectOpts } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { onTestFailed } from 'vitest';
 import type { AapTransport } from '../../services/aap-client/types';
 
 /** The binary under test, or undefined: interop suites use `describe.skipIf(!ud3tnBinary)`. */
@@ -300,13 +301,30 @@ export async function startUd3tn(opts: Ud3tnOptions): Promise<Ud3tnNode> {
   for (let i = 0; i < START_ATTEMPTS; i++) {
     const dir = mkdtempSync(join(tmpdir(), DIR_PREFIX));
     const { node, ready } = await attempt(binary, opts, dir);
-    if (ready) return node;
+    if (ready) {
+      printLogIfTestFails(node);
+      return node;
+    }
     const bindFailed = /bind\(\): Address already in use/.test(node.log());
     lastLog = node.log();
     await node.stop(1_000);
     if (!bindFailed) break;
   }
   throw new Error(`uD3TN ${opts.nodeId} did not start:\n${lastLog.slice(-4000)}`);
+}
+
+/**
+ * When the running test fails, print the node's log (kept after stop): what uD3TN did is usually the
+ * explanation. Outside a test (beforeAll) there is no test to watch; such suites call it from beforeEach.
+ */
+export function printLogIfTestFails(node: Ud3tnNode): void {
+  try {
+    onTestFailed(() => {
+      console.error(`--- uD3TN ${node.nodeId} (pid ${node.pid}): ${node.args.join(' ')}\n${node.log().slice(-8000)}`);
+    });
+  } catch {
+    // not inside a test
+  }
 }
 
 /** Stop several nodes at once (afterAll); tolerates nodes that never started. */

@@ -7,7 +7,7 @@
  * Golden facts: protocols.md §4.4 (SENDCONFIRM id = creation time + sequence), §5.1 (bundle_headers),
  * §7 (config agent), ud3tn-behaviour.md §7 (the shape of AAP-created bundles).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { decodeBundle } from '../../../shared/protocol/bpv7/bundle';
 import { formatEid } from '../../../shared/protocol/bpv7/eid';
 import type { DecodedBundle } from '../../../shared/protocol/bpv7/bundle';
@@ -15,7 +15,7 @@ import { ud3tnVector } from '../../../shared/test-support/vectors';
 import { sameBytes as same, unwrap } from '../../bpa/test-support/agent';
 import { startMtcpTap } from '../../bpa/test-support/mtcp-tap';
 import type { MtcpTap } from '../../bpa/test-support/mtcp-tap';
-import { startUd3tn, ud3tnBinary } from '../../bpa/test-support/ud3tn';
+import { printLogIfTestFails, startUd3tn, ud3tnBinary } from '../../bpa/test-support/ud3tn';
 import type { Ud3tnNode } from '../../bpa/test-support/ud3tn';
 import { createAapClient } from './client';
 import type { AapClient, AapClientOptions, BundleId, ReceivedBundle } from './types';
@@ -87,6 +87,10 @@ describe.skipIf(!ud3tnBinary)('AAP client between real uD3TN nodes (FARSIDE_UD3T
       startUd3tn({ nodeId: 'dtn://mars.dtn/', clas: ['mtcp'] }),
       startMtcpTap(),
     ]);
+  });
+
+  beforeEach(() => {
+    for (const n of [earth, mars]) if (n !== undefined) printLogIfTestFails(n);
   });
 
   afterAll(async () => {
