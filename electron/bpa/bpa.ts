@@ -298,11 +298,12 @@ export function createBpa(deps: CreateBpaDeps): Result<Bpa> {
     maxBundleSize,
     maxLinkBufferedBytes: options.linkMaxBufferedBytes ?? LIMITS.bpaLinkMaxBufferedBytes,
     sentConfirmMs: options.sentConfirmMs ?? DEFAULT_SENT_CONFIRM_MS,
-    forwarded(t, out, _contact, writtenAt) {
+    forwarded(t, _contact, writtenAt) {
       // Expired or deleted while its bytes were on the way: that was reported already.
       if (t.gone) return;
+      const subject = reporter.wants(t.reportFlags, 'forwarded') ? index.decode(t) : undefined;
       index.remove(t);
-      reporter.report(out.bundle, t.id, 'forwarded', StatusReason.NO_ADDITIONAL_INFORMATION, false, writtenAt);
+      if (subject?.ok === true) reporter.report(subject.value, t.id, 'forwarded', StatusReason.NO_ADDITIONAL_INFORMATION, false, writtenAt);
     },
     drop,
     fragmented(t, pieces) {

@@ -49,7 +49,7 @@ export interface SessionDeps {
   /** Its bytes were written to the link (not yet confirmed). */
   written(t: Tracked, out: OutgoingBundle): void;
   /** The link stayed usable for confirmMs after the bundle was written at `writtenAt` (Unix ms). */
-  sent(t: Tracked, out: OutgoingBundle, writtenAt: number): void;
+  sent(t: Tracked, writtenAt: number): void;
   /** Bundles the link gave back after the contact ended (its link broke with them in the delay line). */
   returned(ts: readonly Tracked[]): void;
 }
@@ -75,9 +75,9 @@ interface InFlight {
   readonly writeAt: number;
 }
 
+/** No bytes are held for a written bundle: a 1 MiB stream would keep confirmMs worth of them alive. */
 interface Written {
   readonly t: Tracked;
-  readonly out: OutgoingBundle;
   /** The node clock at the write (Unix ms), for the forwarding report. */
   readonly writtenAt: number;
   /** Monotonic time of the write: confirmation is about real time on the wire, whatever the node clock says. */
@@ -134,7 +134,7 @@ export function createContactSession(deps: SessionDeps): ContactSession {
     if (n === 0) return;
     const done = unconfirmed.slice(0, n);
     unconfirmed = unconfirmed.slice(n);
-    for (const w of done) deps.sent(w.t, w.out, w.writtenAt);
+    for (const w of done) deps.sent(w.t, w.writtenAt);
   }
 
   /** Nothing more may be sent for a while: confirm by the clock (no failure seen within confirmMs). */
@@ -251,7 +251,7 @@ export function createContactSession(deps: SessionDeps): ContactSession {
           lineProgress?.();
           backoff = BACKOFF_FIRST_MS;
           const mono = performance.now();
-          unconfirmed.push({ t: first.t, out: first.out, writtenAt: clock(), writtenMono: mono });
+          unconfirmed.push({ t: first.t, writtenAt: clock(), writtenMono: mono });
           deps.written(first.t, first.out);
           confirm(mono);
           armConfirm();

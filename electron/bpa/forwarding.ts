@@ -48,7 +48,7 @@ export interface ForwarderDeps {
   /** contact-session.ts: how long a link must stay usable after a write before the bundle counts as sent. */
   readonly sentConfirmMs: number;
   /** The bundle was sent (written at `writtenAt` and confirmed): delete it, report. */
-  forwarded(t: Tracked, out: OutgoingBundle, contact: Contact, writtenAt: number): void;
+  forwarded(t: Tracked, contact: Contact, writtenAt: number): void;
   /** Delete the bundle with a status report reason. */
   drop(t: Tracked, reason: number, detail: string, bundle?: Bundle): void;
   /** Store `fragments` in place of `t` (deleted without a report); the stored fragments. */
@@ -129,8 +129,11 @@ export function createForwarder(deps: ForwarderDeps): Forwarder {
       contact: () => router.contact(contact.id),
       openLink,
       prepare,
-      written: (t, out) => log({ event: 'bundle.forwarded', id: t.id, contact: contact.id, peer: contact.peerNodeId, cla: contact.claAddress, bytes: out.size }),
-      sent: (t, out, writtenAt) => deps.forwarded(t, out, contact, writtenAt),
+      written: (t, out) => {
+        index.uncache(t);
+        log({ event: 'bundle.forwarded', id: t.id, contact: contact.id, peer: contact.peerNodeId, cla: contact.claAddress, bytes: out.size });
+      },
+      sent: (t, writtenAt) => deps.forwarded(t, contact, writtenAt),
       returned: (ts) => {
         for (const t of ts) reroute(t);
       },
