@@ -316,9 +316,19 @@ export function createInboundProcessor(opts: InboundProcessorOptions): InboundPr
 
   // ---- the worker ----
 
+  let prunedAt = 0;
+  /** Forget keys and Message-IDs outside the de-duplication window (at start, then hourly). */
+  const pruneIfDue = (now: number): void => {
+    if (now - prunedAt < 3_600_000) return;
+    prunedAt = now;
+    const pruned = store.prune(now - retry.dedupeWindowMs);
+    if (pruned.received + pruned.seen > 0) log({ event: 'inbound-pruned', ...pruned });
+  };
+
   const round = async (): Promise<boolean> => {
     let worked = false;
     const now = clock();
+    pruneIfDue(now);
     if (now >= mtaBlockedUntil) {
       for (const d of store.dueDeliveries(now, BATCH)) {
         if (stopped) return false;
@@ -373,9 +383,7 @@ export function createInboundProcessor(opts: InboundProcessorOptions): InboundPr
     });
   }
 
-  // forget keys and Message-IDs outside the de-duplication window, then resume what a restart left
-  const pruned = store.prune(clock() - retry.dedupeWindowMs);
-  if (pruned.received + pruned.seen > 0) log({ event: 'inbound-pruned', ...pruned });
+  // resume what a restart left
   const pendingAtStart = store.pendingDeliveries();
   if (pendingAtStart > 0) log({ event: 'inbound-resumed', pendingDeliveries: pendingAtStart });
   kick();

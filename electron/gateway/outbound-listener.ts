@@ -7,7 +7,9 @@
  * Never an open relay:
  * - only configured peers may connect (loopback by default; RFC 5321 §3.6.2 lets a server refuse relaying);
  * - only recipients whose domain has a route are accepted; others get 550 at RCPT and the MTA bounces them;
- * - no AUTH and no STARTTLS: the peer is the site MTA on a trusted link.
+ * - no AUTH and no STARTTLS: the peer is the site MTA on a trusted link;
+ * - addresses must be what a BSMTP command line can carry (printable US-ASCII, protocols.md §2.4): others
+ *   get 553 at MAIL or RCPT rather than a failure after DATA.
  *
  * Size (RFC 1870): EHLO advertises the largest route's limit; a MAIL FROM SIZE above it gets 552 (from
  * smtp-server), a SIZE above the limit of a recipient's route gets 552 5.3.4 at that RCPT, and a message
@@ -22,6 +24,7 @@ import { SMTPServer } from 'smtp-server';
 import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
 import { err, ok } from '../../shared/errors';
 import type { Result } from '../../shared/errors';
+import { isPathText } from '../../shared/protocol/bsmtp/grammar';
 import { LIMITS } from '../../shared/protocol/limits';
 import { formatRfc5322Date } from '../../shared/mail/date';
 import { fieldValue, messageIdOf, parseHeader } from '../../shared/mail/header-fields';
@@ -137,6 +140,10 @@ export async function createOutboundListener(opts: OutboundListenerOptions): Pro
     },
 
     onMailFrom(address, _session, cb) {
+      if (address.address !== '' && !isPathText(address.address)) {
+        opts.log({ event: 'outbound-refused', stage: 'MAIL', from: address.address, code: 553, reason: 'address cannot be carried' });
+        return cb(refusal(553, '5.1.7 the reverse-path must be printable US-ASCII to travel in Batch SMTP'));
+      }
       const problem = mailArgsProblem(argsOf(address));
       if (problem === null) return cb();
       opts.log({ event: 'outbound-refused', stage: 'MAIL', from: address.address, reason: problem });
@@ -144,6 +151,10 @@ export async function createOutboundListener(opts: OutboundListenerOptions): Pro
     },
 
     onRcptTo(address, session, cb) {
+      if (!isPathText(address.address)) {
+        opts.log({ event: 'outbound-refused', stage: 'RCPT', to: address.address, code: 553, reason: 'address cannot be carried' });
+        return cb(refusal(553, '5.1.3 the address must be printable US-ASCII to travel in Batch SMTP'));
+      }
       const route = opts.routes.routeFor(address.address);
       if (route === undefined) {
         opts.log({ event: 'outbound-refused', stage: 'RCPT', to: address.address, code: 550, reason: 'no route' });

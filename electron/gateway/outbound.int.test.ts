@@ -7,6 +7,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -212,6 +213,22 @@ describe('outbound: site MTA → gateway → BSMTP bundle queue', () => {
     expect(await sendToPostfix({ mailFrom: 'carol@earth.example', mailParams: {}, rcptTo: [{ address: 'x@venus.example', params: {} }] }, `Subject: too big for venus\r\n\r\n${filler(VENUS_MAX)}\r\n`)).toBe(250);
     const bounce = parseDsn(ascii((await waitForInbox(stack, 'carol', 1))[0]?.source ?? ''));
     expect(bounce.ok && bounce.value?.recipients.map((x) => [x.finalRecipient.value, x.action, x.status])).toEqual([['x@venus.example', 'failed', '5.3.4']]);
+  });
+
+  it('refuses at MAIL and RCPT an address that Batch SMTP cannot carry (8-bit, protocols.md §2.4)', async () => {
+    const reply = await new Promise<string>((resolve, reject) => {
+      const c = createConnection({ host: LOOPBACK, port: listener.port });
+      let text = '';
+      c.setEncoding('utf8');
+      c.on('data', (d: string) => {
+        text += d;
+        if (text.startsWith('220 ') && !text.includes('250-')) c.write('EHLO x.example\r\nMAIL FROM:<j\u00f6e@earth.example>\r\nMAIL FROM:<joe@earth.example>\r\nRCPT TO:<b\u00f8b@mars.example>\r\nQUIT\r\n');
+        if (text.includes('221 ')) resolve(text);
+      });
+      c.on('error', reject);
+    });
+    expect(reply).toMatch(/^553 5\.1\.7 /m);
+    expect(reply).toMatch(/^553 5\.1\.3 /m);
   });
 
   it('refuses a peer that is not configured', async () => {
