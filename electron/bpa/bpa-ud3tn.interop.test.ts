@@ -149,12 +149,14 @@ describe.skipIf(!ud3tnBinary)('embedded BPA ⇄ real uD3TN (FARSIDE_UD3TN)', () 
     await atEarth.nothingFor(300);
   });
 
-  it('ipn nodes: ipn:1.0 (uD3TN) ⇄ ipn:2.0 (Farside) over MTCP, agent 25 on both', async () => {
+  it('ipn nodes: ipn:1.0 (uD3TN) ⇄ ipn:2.0 (Farside) over MTCP, agent 25 on both; each contact set through the node\'s config agent', async () => {
     const one = await ud3tn({ nodeId: 'ipn:1.0', clas: ['mtcp'] });
-    const two = await bpa('ipn:2.0', { nodes: [planned('ipn:1.0', one.claAddress('mtcp'))], cla: ['mtcp:127.0.0.1:0'] });
+    const two = await bpa('ipn:2.0', { cla: ['mtcp:127.0.0.1:0'] });
     const atOne = await agent({ transport: one.aap1, agentId: '25' });
     const atTwo = await agent({ transport: two.aap1, agentId: '25' });
     await ud3tnContact(one, atOne, 'ipn:2.0', claOf(two, 'mtcp'));
+    // The same uD3TN config text to the BPA's config agent, ipn:2.9000 (protocols.md §7.1).
+    expect(unwrap(await atTwo.client.addContact({ node: 'ipn:1.0', cla: one.claAddress('mtcp') })).destination).toBe('ipn:2.9000');
     unwrap(await atOne.client.send('ipn:2.25', BSMTP));
     const a = await atTwo.next();
     expect([a.source, a.destination, sameBytes(a.payload, BSMTP)]).toEqual(['ipn:1.25', 'ipn:2.25', true]);
