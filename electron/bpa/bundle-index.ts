@@ -97,7 +97,23 @@ export function createBundleIndex(store: BundleStore, codec: CodecOptions, cache
     get: (id) => map.get(id),
     all: () => map.values(),
     add(init, bytes) {
-      const t: Tracked = { ...init, gone: false, bytes: undefined, contactId: undefined, committed: 0, outgoing: undefined };
+      // Every field written in one literal, in one order: one object shape for all (hot path).
+      const t: Tracked = {
+        id: init.id,
+        source: init.source,
+        destination: init.destination,
+        expiresAt: init.expiresAt,
+        reportFlags: init.reportFlags,
+        receivedAt: init.receivedAt,
+        origin: init.origin,
+        size: init.size,
+        state: init.state,
+        gone: false,
+        bytes: undefined,
+        contactId: undefined,
+        committed: 0,
+        outgoing: undefined,
+      };
       if (bytes !== undefined && cached + bytes.length <= cacheMaxBytes) {
         t.bytes = bytes;
         cached += bytes.length;

@@ -44,7 +44,7 @@ const receiver = await client(mars.bpa.addresses.aap[0] as string);
 const sender = await client(earth.bpa.addresses.aap[0] as string);
 const payload = new Uint8Array(size).fill(0x41);
 let peakRss = 0;
-const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 50);
 const t0 = performance.now();
 const received = (async () => {
   let n = 0;
