@@ -117,7 +117,8 @@ describe('reception fuzz', () => {
         expect(hasFlag(b.flags, BlockFlag.DELETE_BUNDLE_IF_UNPROCESSABLE) || hasFlag(b.flags, BlockFlag.DISCARD_BLOCK_IF_UNPROCESSABLE)).toBe(false);
       }
       const prep = prepareForForwarding(o.bundle, { nodeId: NODE, elapsedMs: rng.int(10_000) });
-      if (prep.ok && prep.value.kind === 'ok') expect(() => encodeBundle(prep.value.bundle)).not.toThrow();
+      const ready = prep.ok && prep.value.kind === 'ok' ? prep.value.bundle : undefined;
+      if (ready !== undefined) expect(() => encodeBundle(ready)).not.toThrow();
     }
     // Every branch is reached, not only the decoder's refusals.
     expect(Math.min(accepted, deleted, discarded)).toBeGreaterThan(0);
