@@ -119,9 +119,18 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     return EXIT_USAGE;
   }
 
-  // Log lines are written in order; a slow stdout only delays them (Node buffers the writes).
+  // Lines are collected and written once per event-loop turn: a busy node logs several lines per bundle,
+  // and one write each would cost a system call each (stdout to a file is synchronous in Node).
+  let pending: string[] = [];
+  const flush = (): void => {
+    if (pending.length === 0) return;
+    const text = pending.join('');
+    pending = [];
+    void io.stdout(text).catch(() => undefined);
+  };
   const line = (e: Record<string, unknown>): void => {
-    void io.stdout(`${JSON.stringify(e)}\n`).catch(() => undefined);
+    if (pending.length === 0) setImmediate(flush);
+    pending.push(`${JSON.stringify(e)}\n`);
   };
   const log = (e: LogEvent): void => line({ ...e, time: new Date().toISOString() });
 
@@ -136,6 +145,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   if (!io.signal.aborted) await new Promise<void>((resolve) => io.signal.addEventListener('abort', () => resolve(), { once: true }));
   await running.value.stop();
   line({ event: 'bpa.exit', nodeId: running.value.bpa.nodeId });
+  flush();
   return 0;
 }
 
