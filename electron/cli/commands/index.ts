@@ -4,6 +4,7 @@ import { bpaCommand } from './bpa';
 import { bsmtpDecode, bsmtpEncode } from './bsmtp';
 import { bundleDecode, bundleEncode } from './bundle';
 import { contactAddCommand } from './contact';
+import { gatewayCommand } from './gateway';
 import { sendCommand } from './send';
 
-export const commands: readonly CliCommand[] = [bundleDecode, bundleEncode, bsmtpEncode, bsmtpDecode, bpaCommand, sendCommand, contactAddCommand];
+export const commands: readonly CliCommand[] = [bundleDecode, bundleEncode, bsmtpEncode, bsmtpDecode, bpaCommand, gatewayCommand, sendCommand, contactAddCommand];
