@@ -189,7 +189,18 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   // ---- the node: connect, register, keep registered ----
 
+  /** While establish() runs it reports its own failures, with the node's reason. */
+  let establishing = true;
+
   const establish = async (c: AapClient): Promise<void> => {
+    try {
+      await establishOnce(c);
+    } finally {
+      establishing = false;
+    }
+  };
+
+  const establishOnce = async (c: AapClient): Promise<void> => {
     let attempt = 0;
     let reportedDown = false;
     while (!stopping) {
@@ -301,7 +312,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     client = c;
     c.onStateChange((state) => {
       log({ event: 'node-link', state, endpoint: c.endpoint });
-      if (state === 'failed') reportFailure(err('CONNECTION_FAILED', 'the AAP client gave up (see the aap-connect-failed line)').error);
+      // a link that fails later, while repairing a drop, has met a node it cannot speak to (another AAP version)
+      if (state === 'failed' && !establishing) reportFailure(err('AAP_VERSION_MISMATCH', 'the node no longer speaks the configured AAP version (see the aap-connect-failed line)').error);
       wakeNodeWaiters();
     });
 
