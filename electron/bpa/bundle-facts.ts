@@ -7,7 +7,8 @@ import { payloadBlockOf } from '../../shared/protocol/bpv7/bundle';
 import { DTN_TIME_UNKNOWN, unixMsFromDtnTime } from '../../shared/protocol/bpv7/dtn-time';
 import { formatEid } from '../../shared/protocol/bpv7/eid';
 import { decodeBundleAge, findBlock } from '../../shared/protocol/bpv7/extension-blocks';
-import { BlockType } from '../../shared/protocol/bpv7/flags';
+import { crc32c } from '../../shared/protocol/bpv7/crc';
+import { BlockType, BundleFlag, hasFlag } from '../../shared/protocol/bpv7/flags';
 import type { Bundle } from '../../shared/protocol/bpv7/types';
 import { bundleKey } from './store/bundle-key';
 import { expiresAtOf } from './store/expiry';
@@ -15,8 +16,20 @@ import { expiresAtOf } from './store/expiry';
 export function bundleIdOf(bundle: Bundle): string {
   const p = bundle.primary;
   const base = { source: formatEid(p.source), creationTime: p.creation.time, sequence: p.creation.sequence };
-  if (p.fragment === undefined) return bundleKey(base);
-  return bundleKey({ ...base, fragment: { offset: p.fragment.offset, payloadLength: payloadBlockOf(bundle)?.data.length ?? 0 } });
+  if (p.fragment !== undefined) {
+    return bundleKey({ ...base, fragment: { offset: p.fragment.offset, payloadLength: payloadBlockOf(bundle)?.data.length ?? 0 } });
+  }
+  // uD3TN v0.13 gives every status report sequence number 1, so two reports it makes in the same
+  // millisecond (reception + delivery, say) share one bundle ID although their contents differ
+  // (vectors status-reports/mars-to-earth_01 and _02; ud3tn-behaviour.md §8). Keyed by ID alone, the
+  // second would be suppressed as a duplicate (RFC 9171 §5.6) and a report lost. Administrative records
+  // are therefore filed under their ID plus a digest of the record: a true duplicate (same bytes) is
+  // still suppressed, a different record with a reused ID is not.
+  if (hasFlag(p.flags, BundleFlag.ADMIN_RECORD)) {
+    const record = payloadBlockOf(bundle)?.data ?? new Uint8Array(0);
+    return `${bundleKey(base)} #${crc32c(record).toString(16).padStart(8, '0')}`;
+  }
+  return bundleKey(base);
 }
 
 /** The ID key of the whole bundle (the fragment fields left out). */

@@ -192,3 +192,22 @@ describe('reports a local agent asked for', () => {
     expect(earth.named('bundle.expired')).toHaveLength(1);
   });
 });
+
+describe.runIf(haveVectors)('reports from a uD3TN node that reuses one bundle ID (every report has sequence 1)', () => {
+  it('delivers both of uD3TN\'s reports 01 and 02 (same source and creation timestamp, different records) and still drops a true duplicate', async () => {
+    // mars-to-earth_01 (reception) and _02 (delivery) were made in the same millisecond: same bundle ID.
+    const clock = (): number => DTN_EPOCH_UNIX_MS + 848946042860 + 1000;
+    const network = createFakeNetwork();
+    const earth = await node('dtn://earth.dtn/', network, 'earth:1', { clock });
+    const reports = recordingAgent();
+    earth.bpa.register('dtn://earth.dtn/reports', reports.sink);
+    const origin = { cla: 'mtcp' as const, remote: 'mars:9' };
+    for (const name of ['mars-to-earth_01', 'mars-to-earth_02', 'mars-to-earth_02']) {
+      earth.bpa.sink(ud3tnVector(`status-reports/${name}.bundle.bin`), origin);
+    }
+    await until(() => reports.received.length >= 2);
+    await earth.waitFor('bundle.duplicate');
+    expect(reports.received.map((a) => reportOf(a))).toEqual([ud3tnReport('mars-to-earth_01'), ud3tnReport('mars-to-earth_02')]);
+    expect(reports.received.every((a) => a.isAdminRecord)).toBe(true);
+  });
+});
