@@ -14,6 +14,11 @@ import { parseAapAddress } from '../electron/services/aap-client';
 import type { AapTransport } from '../electron/services/aap-client';
 
 const FARSIDE = fileURLToPath(new URL('../bin/farside.js', import.meta.url));
+/**
+ * Extra Node options for the `farside bpa` children, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to
+ * profile the BPAs (Node refuses --cpu-prof in NODE_OPTIONS). Whitespace-separated.
+ */
+const BPA_NODE_ARGS = (process.env['FARSIDE_BENCH_BPA_NODE_ARGS'] ?? '').split(/\s+/).filter((a) => a.length > 0);
 const START_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 10_000;
 
@@ -69,7 +74,7 @@ function firstString(value: unknown): string {
 export const startFarsideNode: StartNode = async (nodeId) => {
   const dir = mkdtempSync(join(tmpdir(), 'farside-bench-bpa-'));
   const logPath = join(dir, 'bpa.log');
-  const args = [FARSIDE, 'bpa', '--node-id', nodeId, '--aap', 'tcp:127.0.0.1:0', '--cla', 'mtcp:127.0.0.1:0', '--store', join(dir, 'store')];
+  const args = [...BPA_NODE_ARGS, FARSIDE, 'bpa', '--node-id', nodeId, '--aap', 'tcp:127.0.0.1:0', '--cla', 'mtcp:127.0.0.1:0', '--store', join(dir, 'store')];
   const fd = openSync(logPath, 'a');
   let child: ChildProcess;
   try {
@@ -119,4 +124,22 @@ export function peakRssMiB(pid: number): number | null {
   }
   const m = /^VmHWM:\s+(\d+) kB$/m.exec(status);
   return m?.[1] === undefined ? null : Number(m[1]) / 1024;
+}
+
+/**
+ * CPU time (user + system) the process has used, in seconds, from /proc/<pid>/stat fields 14 and 15
+ * (utime, stime, in USER_HZ ticks, 100 per second in Linux's user ABI); null without /proc.
+ */
+export function cpuSeconds(pid: number): number | null {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // The command name (field 2) is in parentheses and may hold spaces: count fields after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) / 100 : null;
 }

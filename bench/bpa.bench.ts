@@ -11,10 +11,12 @@
  * - bpa.peak_rss_1MiB_MiB: the larger VmHWM of BPA A and B at the end of the 1 MiB case. Baseline: the
  *   larger VmHWM of the two uD3TN nodes in the same case when available, otherwise the 200 MiB goal.
  * Goal (issue 3): Farside at least as fast as uD3TN v0.13 on both rates, in under 200 MiB.
+ * Profiling: FARSIDE_BENCH_BPA_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" npm run bench -- bpa writes one
+ * CPU profile per BPA process (bp-nodes.ts).
  */
 import { ud3tnBinary } from '../electron/bpa/test-support/ud3tn';
 import { openAapPair, type AapPair } from './aap-transfer';
-import { peakRssMiB, startFarsideNode, startUd3tnNode, type BenchNode, type StartNode } from './bp-nodes';
+import { cpuSeconds, peakRssMiB, startFarsideNode, startUd3tnNode, type BenchNode, type StartNode } from './bp-nodes';
 import { randomBytes, type Figure } from './measure';
 import type { Suite } from './suites';
 import { tcpPeerSeconds } from './tcp-peer';
@@ -41,6 +43,12 @@ interface PathResult {
   readonly seconds: number;
   /** VmHWM of A and B after the case, MiB; null without /proc. */
   readonly peakRssMiB: readonly [number | null, number | null];
+  /** CPU time (user + system) per bundle in the fastest round: A, B and this client, µs. */
+  readonly cpuPerBundleUs: string;
+}
+
+function cpuUs(before: number | null, after: number | null, count: number): string {
+  return before === null || after === null ? 'n/a' : String(Math.round(((after - before) * 1e6) / count));
 }
 
 function log(text: string): void {
@@ -58,12 +66,19 @@ async function measurePath(label: string, start: StartNode, c: Case, payload: Ui
     pair = await openAapPair(a, b);
     await pair.transfer(payload, c.warmup);
     let seconds = Infinity;
+    let cpuPerBundleUs = '';
     for (let i = 0; i < c.rounds; i++) {
+      const before = [cpuSeconds(a.pid), cpuSeconds(b.pid), process.cpuUsage()] as const;
       const s = await pair.transfer(payload, c.count);
-      log(`${label} ${c.label}: ${c.count} bundles in ${s.toFixed(3)} s`);
-      seconds = Math.min(seconds, s);
+      const client = process.cpuUsage(before[2]);
+      const cpu = `A ${cpuUs(before[0], cpuSeconds(a.pid), c.count)}, B ${cpuUs(before[1], cpuSeconds(b.pid), c.count)}, client ${Math.round((client.user + client.system) / c.count)}`;
+      log(`${label} ${c.label}: ${c.count} bundles in ${s.toFixed(3)} s; CPU µs per bundle: ${cpu}`);
+      if (s < seconds) {
+        seconds = s;
+        cpuPerBundleUs = cpu;
+      }
     }
-    return { seconds, peakRssMiB: [peakRssMiB(a.pid), peakRssMiB(b.pid)] };
+    return { seconds, peakRssMiB: [peakRssMiB(a.pid), peakRssMiB(b.pid)], cpuPerBundleUs };
   } finally {
     await pair?.close();
     for (const n of nodes.reverse()) await n.stop();
@@ -110,7 +125,7 @@ async function caseFigures(c: Case): Promise<Figure[]> {
     value: farside.value,
     unit: farside.unit,
     baseline: ud3tnBaseline ?? peerBaseline,
-    note: `farside bpa × 2 (child processes, durable stores), AAP v1 + MTCP; ${runs}; ${farside.other}; peer path ${peer.value} ${peer.unit}; goal ≥ uD3TN v0.13${ud3tn === null ? ' (FARSIDE_UD3TN unset: baseline is the peer path)' : ''}`,
+    note: `farside bpa × 2 (child processes, durable stores), AAP v1 + MTCP; ${runs}; ${farside.other}; CPU µs per bundle ${farsideRun.cpuPerBundleUs}; peer path ${peer.value} ${peer.unit}; goal ≥ uD3TN v0.13${ud3tn === null ? ' (FARSIDE_UD3TN unset: baseline is the peer path)' : ''}`,
   });
   if (ud3tn !== null && ud3tnBaseline !== null) {
     figures.push({
@@ -118,7 +133,7 @@ async function caseFigures(c: Case): Promise<Figure[]> {
       value: ud3tn.value,
       unit: ud3tn.unit,
       baseline: peerBaseline,
-      note: `uD3TN v0.13 × 2 (FARSIDE_UD3TN, log level 2), contact through the config agent, same client code; ${runs}; ${ud3tn.other}`,
+      note: `uD3TN v0.13 × 2 (FARSIDE_UD3TN, log level 2), contact through the config agent, same client code; ${runs}; ${ud3tn.other}; CPU µs per bundle ${ud3tnRun?.cpuPerBundleUs ?? 'n/a'}`,
     });
     figures.push({
       name: `bpa.${metric(c)}_farside_vs_ud3tn`,
