@@ -9,7 +9,6 @@ import { readFile } from 'node:fs/promises';
 import { toLogFormat } from '../../../shared/errors';
 import { configBaseDir, parseGatewayConfig } from '../../gateway/config';
 import { createGateway } from '../../gateway/gateway';
-import type { GatewayLogEvent } from '../../gateway/types';
 import { parseOptions, stringOption } from '../args';
 import { EXIT_FAILURE, EXIT_USAGE, type CliCommand, type CliIo } from '../io';
 
@@ -67,11 +66,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 
   // Log lines are written in order; a slow stdout only delays them (Node buffers the writes).
   const line = (e: Record<string, unknown>): void => {
-    void io.stdout(`${JSON.stringify(e)}\n`).catch(() => undefined);
+    void io.stdout(`${JSON.stringify({ ...e, time: new Date().toISOString() })}\n`).catch(() => undefined);
   };
-  const log = (e: GatewayLogEvent): void => line({ ...e, time: new Date().toISOString() });
-
-  const gateway = createGateway({ config: config.value, log });
+  const gateway = createGateway({ config: config.value, log: line });
   const started = await gateway.start();
   if (!started.ok) {
     io.stderr(`farside gateway: ${toLogFormat(started.error)}`);
