@@ -102,7 +102,8 @@ async function startSite(opts: {
   );
   if (!config.ok) throw new Error(config.error.message);
   const logs: GatewayLogEvent[] = [];
-  const gateway = createGateway({ config: config.value, log: (e) => logs.push(e) });
+  // each line with the time it was written, for the timings the tests print
+  const gateway = createGateway({ config: config.value, log: (e) => logs.push({ ...e, at: Date.now() }) });
   const started = await gateway.start();
   if (!started.ok) throw new Error(started.error.message);
   cleanups.push(async () => {
@@ -332,7 +333,14 @@ describe('two sites: Earth and Mars, each Postfix + Dovecot + embedded BPA + gat
     expect(fragments.length).toBeGreaterThanOrEqual(20);
     expect(fragments.every((e) => (e['bytes'] as number) <= MiB)).toBe(true);
     expect(mars.bpa.events.find((e) => e.event === 'bundle.reassembled' && e['bytes'] === size)).toBeDefined();
-    console.log(`20 MiB attachment (${size} octets of BSMTP, ${fragments.length} fragments): Earth Postfix → Bob's inbox ${ms} ms`);
+    const at = (site: Site, event: string, match: (e: GatewayLogEvent) => boolean): number => Number(logged(site, event, match)?.['at']) - t0;
+    const isBig = (e: GatewayLogEvent): boolean => e['messageId'] === 'two-sites-big@earth.example';
+    console.log(
+      `20 MiB attachment (${size} octets of BSMTP, ${fragments.length} fragments), ms after submission: ` +
+        `queued at Earth ${at(earth, 'outbound-queued', isBig)}, handed to Earth's node ${at(earth, 'bundle-handed-over', isBig)}, ` +
+        `accepted by Mars's gateway ${at(mars, 'inbound-accepted', (e) => Number(e['at']) > t0 && e['source'] === EARTH_GW)}, ` +
+        `delivered into Postfix ${at(mars, 'inbound-delivered', isBig)}, read from Bob's inbox ${ms}`,
+    );
   }, 90_000);
 
   it('refuses every BSMTP smuggling variant whole: nothing delivered, one postmaster notice each', async () => {
