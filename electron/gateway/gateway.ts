@@ -93,8 +93,12 @@ export interface Gateway {
   /** The clean stop (SIGTERM); idempotent. */
   stop(): Promise<void>;
   status(): GatewayStatus;
+  /** The counters and queue depths, between start() and stop() (what GET /metrics serves). */
   metrics(): MetricsSnapshot;
-  /** Resolves once nothing is due in either direction (deliveries, DSNs, queued mail all done or waiting for a later retry). */
+  /**
+   * Resolves once nothing is due in either direction (deliveries, DSNs, queued mail all done or waiting
+   * for a later retry). Mail waiting for the node to come back is not done: idle() waits for it too.
+   */
   idle(): Promise<void>;
   /**
    * Resolves if the gateway hits a condition retrying cannot fix after start (the node speaks another
