@@ -4,7 +4,8 @@ import { bpaCommand } from './bpa';
 import { bsmtpDecode, bsmtpEncode } from './bsmtp';
 import { bundleDecode, bundleEncode } from './bundle';
 import { contactAddCommand } from './contact';
+import { demoCommand } from './demo';
 import { gatewayCommand } from './gateway';
 import { sendCommand } from './send';
 
-export const commands: readonly CliCommand[] = [bundleDecode, bundleEncode, bsmtpEncode, bsmtpDecode, bpaCommand, gatewayCommand, sendCommand, contactAddCommand];
+export const commands: readonly CliCommand[] = [bundleDecode, bundleEncode, bsmtpEncode, bsmtpDecode, bpaCommand, gatewayCommand, sendCommand, contactAddCommand, demoCommand];
