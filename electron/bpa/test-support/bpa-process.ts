@@ -1,0 +1,221 @@
+/**
+ * `farside bpa` as a child process, for the multi-process integration tests (issue 3, "two BPAs … as two
+ * processes"; "kill -9 of either BPA"). The node is started with `node bin/farside.js bpa …` on ports
+ * chosen at run time (port 0); its `bpa.ready` line says what was bound. Every JSON line it prints is kept,
+ * so a test can wait for an event (`bundle.delivered`, `link.opened`, …) or count them.
+ *
+ * A node is stopped by its pid: stop() sends SIGTERM (the BPA's clean stop) and awaits the exit; kill()
+ * sends SIGKILL, the crash the durable store must survive. restart() starts a new process with the same
+ * store and, pinned, the addresses the first one bound, so clients and peers reconnect to the same ports.
+ * A process-exit hook SIGKILLs whatever a failed test left running; the caller owns the store directory.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { AapTransport } from '../../services/aap-client/types';
+
+const FARSIDE = fileURLToPath(new URL('../../../bin/farside.js', import.meta.url));
+
+/** One JSON line of the BPA's standard output (bpa.ts log events, bpa.ready, bpa.exit). */
+export type BpaLine = Readonly<Record<string, unknown>>;
+
+export interface BpaProcessOptions {
+  readonly nodeId: string;
+  readonly storeDir: string;
+  /** AAP v1 listeners; default one on a free loopback TCP port. */
+  readonly aap?: readonly string[];
+  /** AAP 2.0 listeners; default none. */
+  readonly aap2?: readonly string[];
+  /** CLA listeners; default MTCP on a free loopback port. */
+  readonly cla?: readonly string[];
+  /** `--config FILE`. */
+  readonly config?: string;
+  /** Further flags, e.g. `--status-reports`, `--max-bundle-size N`. */
+  readonly flags?: readonly string[];
+  /** How long the node may take to print bpa.ready. Default 20 s (tsx compiles the CLI at start). */
+  readonly startTimeoutMs?: number;
+}
+
+export interface BpaProcess {
+  readonly pid: number;
+  readonly nodeId: string;
+  /** Bound addresses from bpa.ready: "tcp:HOST:PORT" / "unix:PATH" (AAP), "mtcp:HOST:PORT" (CLA). */
+  readonly aap: readonly string[];
+  readonly aap2: readonly string[];
+  readonly cla: readonly string[];
+  /** Every line printed so far. */
+  readonly lines: readonly BpaLine[];
+  /** Resolves with the first line (printed before or after the call) named `event` that matches. */
+  waitFor(event: string, match?: (line: BpaLine) => boolean, timeoutMs?: number): Promise<BpaLine>;
+  /** Lines named `event` that match, printed so far. */
+  count(event: string, match?: (line: BpaLine) => boolean): number;
+  /** SIGTERM and await the exit; resolves with the exit code (0 for a clean stop). Idempotent. */
+  stop(): Promise<number | null>;
+  /** SIGKILL and await the exit. */
+  kill(): Promise<void>;
+  /** A new process on the same store directory and the addresses this one bound. */
+  restart(): Promise<BpaProcess>;
+  /** What the process wrote to standard error (for failure messages). */
+  stderr(): string;
+}
+
+/** Children started and not yet seen to exit, for the exit hook. */
+const live = new Set<number>();
+let hookInstalled = false;
+
+function installExitHook(): void {
+  if (hookInstalled) return;
+  hookInstalled = true;
+  // The test worker is exiting (possibly after a failed test that never stopped its nodes): only
+  // synchronous work is possible here.
+  process.on('exit', () => {
+    for (const pid of live) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+}
+
+function argsOf(o: BpaProcessOptions): string[] {
+  const args = ['bpa', '--node-id', o.nodeId, '--store', o.storeDir];
+  for (const a of o.aap ?? ['tcp:127.0.0.1:0']) args.push('--aap', a);
+  for (const a of o.aap2 ?? []) args.push('--aap2', a);
+  for (const c of o.cla ?? ['mtcp:127.0.0.1:0']) args.push('--cla', c);
+  if (o.config !== undefined) args.push('--config', o.config);
+  args.push(...(o.flags ?? []));
+  return args;
+}
+
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : [];
+}
+
+export async function startBpaProcess(o: BpaProcessOptions): Promise<BpaProcess> {
+  installExitHook();
+  const proc: ChildProcessWithoutNullStreams = spawn(process.execPath, [FARSIDE, ...argsOf(o)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const pid = proc.pid;
+  if (pid === undefined) throw new Error('farside bpa: spawn failed');
+  live.add(pid);
+  proc.stdin.end();
+  const lines: BpaLine[] = [];
+  const waiters: { event: string; match: (l: BpaLine) => boolean; resolve: (l: BpaLine) => void }[] = [];
+  let stderr = '';
+  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  createInterface({ input: proc.stdout }).on('line', (text) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return; // not an event line
+    }
+    if (typeof parsed !== 'object' || parsed === null) return;
+    const line = parsed as BpaLine;
+    lines.push(line);
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      const w = waiters[i];
+      if (w !== undefined && w.event === line['event'] && w.match(line)) {
+        waiters.splice(i, 1);
+        w.resolve(line);
+      }
+    }
+  });
+  let exitCode: number | null | undefined;
+  const exited = new Promise<number | null>((resolve) =>
+    proc.once('exit', (code) => {
+      live.delete(pid);
+      exitCode = code;
+      resolve(code);
+    }),
+  );
+
+  const waitFor = (event: string, match: (l: BpaLine) => boolean = () => true, timeoutMs = 20_000): Promise<BpaLine> => {
+    const seen = lines.find((l) => l['event'] === event && match(l));
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const entry = {
+        event,
+        match,
+        resolve: (l: BpaLine) => {
+          clearTimeout(timer);
+          resolve(l);
+        },
+      };
+      const fail = (why: string): void => {
+        const i = waiters.indexOf(entry);
+        if (i < 0) return;
+        waiters.splice(i, 1);
+        clearTimeout(timer);
+        reject(new Error(`farside bpa ${o.nodeId} (pid ${pid}): ${why}; stderr: ${stderr.slice(-2000)}`));
+      };
+      const timer = setTimeout(() => fail(`no ${event} within ${timeoutMs} ms`), timeoutMs);
+      waiters.push(entry);
+      // Lines already read are parsed before 'exit' settles: a line printed just before exiting still counts.
+      void exited.then(() => setTimeout(() => fail(`exited (code ${String(exitCode)}) before ${event}`), 50));
+    });
+  };
+
+  let ready: BpaLine;
+  try {
+    ready = await waitFor('bpa.ready', () => true, o.startTimeoutMs ?? 20_000);
+  } catch (e) {
+    proc.kill('SIGKILL');
+    await exited;
+    throw e;
+  }
+  let stopping: Promise<number | null> | null = null;
+  const signal = (sig: NodeJS.Signals): Promise<number | null> => {
+    if (exitCode === undefined) {
+      try {
+        process.kill(pid, sig);
+      } catch {
+        // exited in the meantime
+      }
+    }
+    return exited;
+  };
+
+  const node: BpaProcess = {
+    pid,
+    nodeId: typeof ready['nodeId'] === 'string' ? ready['nodeId'] : o.nodeId,
+    aap: strings(ready['aap']),
+    aap2: strings(ready['aap2']),
+    cla: strings(ready['cla']),
+    lines,
+    waitFor,
+    count: (event, match = () => true) => lines.filter((l) => l['event'] === event && match(l)).length,
+    stop: () => (stopping ??= signal('SIGTERM')),
+    async kill() {
+      await signal('SIGKILL');
+    },
+    async restart() {
+      if (exitCode === undefined) throw new Error(`farside bpa ${o.nodeId} (pid ${pid}) is still running`);
+      return startBpaProcess({ ...o, aap: node.aap, aap2: node.aap2, cla: node.cla });
+    },
+    stderr: () => stderr,
+  };
+  return node;
+}
+
+/** An address from bpa.ready ("tcp:HOST:PORT" or "unix:PATH") as the AAP client's transport. */
+export function aapTransportOf(address: string): AapTransport {
+  if (address.startsWith('unix:')) return { kind: 'unix', path: address.slice(5) };
+  const colon = address.lastIndexOf(':');
+  if (!address.startsWith('tcp:') || colon < 4) throw new Error(`not an AAP address: ${address}`);
+  return { kind: 'tcp', host: address.slice(4, colon), port: Number(address.slice(colon + 1)) };
+}
+
+/**
+ * A `--config` file whose contact plan holds one contact to each peer, open from load time for a day
+ * (config.ts, router/plan-file.ts), written into `dir`; returns its path.
+ */
+export function writeContactConfig(dir: string, name: string, peers: readonly { readonly nodeId: string; readonly cla: string }[]): string {
+  const path = join(dir, name);
+  const nodes = peers.map((p) => ({ nodeId: p.nodeId, claAddress: p.cla, contacts: [{ start: '+0s', end: '+1d', rateBytesPerSec: 1_000_000_000 }] }));
+  writeFileSync(path, JSON.stringify({ nodes }));
+  return path;
+}
