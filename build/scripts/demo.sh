@@ -1,9 +1,14 @@
 #!/bin/bash
-# The interim main job (until the two-site demo exists): one mail through Farside's protocol core, shown
-# step by step with the `farside` CLI — RFC 5322 → Batch SMTP → a BPv7 bundle → MTCP-framed fragments →
-# decoded back, byte-compared with what was sent.
+# `npm run demo` (after build/scripts/install-deps.sh): the two-site demo, `farside demo` — Earth and Mars,
+# each a private Dovecot, Postfix, mail gateway and embedded BPA, linked over MTCP with a light-time delay;
+# a mail with a fragmented attachment from Alice to Bob and his reply, every step printed as it happens,
+# then everything stopped. Options go to `farside demo`: npm run demo -- --owlt 5 --keep
+#
+# `npm run demo -- --bytes` shows instead one mail through Farside's protocol core with the `farside` CLI,
+# nothing started: RFC 5322 → Batch SMTP → a BPv7 bundle → MTCP-framed fragments → decoded back.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+if [ "${1:-}" != "--bytes" ]; then exec node bin/farside.js demo "$@"; fi
 farside() { node bin/farside.js "$@"; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
