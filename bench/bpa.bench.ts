@@ -3,7 +3,8 @@
  * process), two `farside bpa` child processes, conditions as in ud3tn-behaviour.md §12 (loopback,
  * stop-and-wait sender, receiver on B, random payloads, timed from the first SENDBUNDLE to the last
  * RECVBUNDLE fully read, MB = 10^6 bytes). Each case starts fresh nodes, sends a warm-up batch (which also
- * waits for the MTCP connection), then times `rounds` runs of N bundles and keeps the fastest.
+ * waits for the MTCP connection), then times `rounds` runs of N bundles and keeps the fastest; with
+ * uD3TN, the Farside and uD3TN rounds alternate.
  * - bpa.aap_mtcp_1KiB_bundles_per_s (10,000 × 1 KiB) and bpa.aap_mtcp_1MiB_MB_per_s (200 × 1 MiB).
  *   Baseline: the same figure for two uD3TN nodes driven by the same client code when FARSIDE_UD3TN
  *   names a binary (bpa.ud3tn_* figures, with bpa.*_farside_vs_ud3tn ratios); otherwise the peer path
@@ -31,7 +32,7 @@ interface Case {
 
 const CASES: readonly Case[] = [
   { label: '1KiB', payloadBytes: 1024, count: 10_000, warmup: 500, rounds: 2 },
-  { label: '1MiB', payloadBytes: 1024 * 1024, count: 200, warmup: 10, rounds: 2 },
+  { label: '1MiB', payloadBytes: 1024 * 1024, count: 200, warmup: 10, rounds: 3 },
 ];
 
 const RSS_GOAL_MIB = 200;
@@ -47,6 +48,14 @@ interface PathResult {
   readonly cpuPerBundleUs: string;
 }
 
+/** One pair of nodes (Farside or uD3TN) with its client connections, measured round by round. */
+interface Path {
+  readonly label: string;
+  round(): Promise<void>;
+  result(): PathResult;
+  close(): Promise<void>;
+}
+
 function cpuUs(before: number | null, after: number | null, count: number): string {
   return before === null || after === null ? 'n/a' : String(Math.round(((after - before) * 1e6) / count));
 }
@@ -55,33 +64,61 @@ function log(text: string): void {
   process.stderr.write(`bench: bpa: ${text}\n`);
 }
 
-async function measurePath(label: string, start: StartNode, c: Case, payload: Uint8Array): Promise<PathResult> {
+/** Starts A and B, connects the client, adds the contact and sends the warm-up bundles. */
+async function openPath(label: string, start: StartNode, c: Case, payload: Uint8Array): Promise<Path> {
   const nodes: BenchNode[] = [];
   let pair: AapPair | null = null;
+  const close = async (): Promise<void> => {
+    await pair?.close();
+    for (const n of nodes.reverse()) await n.stop();
+  };
   try {
     const a = await start(EARTH);
     nodes.push(a);
     const b = await start(MARS);
     nodes.push(b);
-    pair = await openAapPair(a, b);
-    await pair.transfer(payload, c.warmup);
+    const opened = await openAapPair(a, b);
+    pair = opened;
+    await opened.transfer(payload, c.warmup);
     let seconds = Infinity;
     let cpuPerBundleUs = '';
-    for (let i = 0; i < c.rounds; i++) {
-      const before = [cpuSeconds(a.pid), cpuSeconds(b.pid), process.cpuUsage()] as const;
-      const s = await pair.transfer(payload, c.count);
-      const client = process.cpuUsage(before[2]);
-      const cpu = `A ${cpuUs(before[0], cpuSeconds(a.pid), c.count)}, B ${cpuUs(before[1], cpuSeconds(b.pid), c.count)}, client ${Math.round((client.user + client.system) / c.count)}`;
-      log(`${label} ${c.label}: ${c.count} bundles in ${s.toFixed(3)} s; CPU µs per bundle: ${cpu}`);
-      if (s < seconds) {
-        seconds = s;
-        cpuPerBundleUs = cpu;
-      }
-    }
-    return { seconds, peakRssMiB: [peakRssMiB(a.pid), peakRssMiB(b.pid)], cpuPerBundleUs };
+    return {
+      label,
+      async round() {
+        const before = [cpuSeconds(a.pid), cpuSeconds(b.pid), process.cpuUsage()] as const;
+        const s = await opened.transfer(payload, c.count);
+        const client = process.cpuUsage(before[2]);
+        const cpu = `A ${cpuUs(before[0], cpuSeconds(a.pid), c.count)}, B ${cpuUs(before[1], cpuSeconds(b.pid), c.count)}, client ${Math.round((client.user + client.system) / c.count)}`;
+        log(`${label} ${c.label}: ${c.count} bundles in ${s.toFixed(3)} s; CPU µs per bundle: ${cpu}`);
+        if (s < seconds) {
+          seconds = s;
+          cpuPerBundleUs = cpu;
+        }
+      },
+      result: () => ({ seconds, peakRssMiB: [peakRssMiB(a.pid), peakRssMiB(b.pid)], cpuPerBundleUs }),
+      close,
+    };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+/**
+ * Both paths are open at once and their rounds alternate (Farside, uD3TN, Farside, …), so that a change
+ * in the load of a shared machine falls on both; an idle pair costs nothing while the other runs.
+ */
+async function measurePaths(c: Case, payload: Uint8Array): Promise<{ readonly farside: PathResult; readonly ud3tn: PathResult | null }> {
+  const paths: Path[] = [];
+  try {
+    paths.push(await openPath('farside', startFarsideNode, c, payload));
+    if (ud3tnBinary !== undefined) paths.push(await openPath('ud3tn', startUd3tnNode, c, payload));
+    for (let i = 0; i < c.rounds; i++) for (const p of paths) await p.round();
+    const [farside, ud3tn] = paths.map((p) => p.result());
+    if (farside === undefined) throw new Error('no Farside result');
+    return { farside, ud3tn: ud3tn ?? null };
   } finally {
-    await pair?.close();
-    for (const n of nodes.reverse()) await n.stop();
+    for (const p of paths) await p.close();
   }
 }
 
@@ -113,9 +150,8 @@ async function caseFigures(c: Case): Promise<Figure[]> {
   const runs = `N = ${c.count} × ${c.label}, fastest of ${c.rounds} timed runs after ${c.warmup} warm-up bundles`;
   const peer = rate(c, await measurePeer(c, payload));
   const peerBaseline = { name: 'tcp peer path: one loopback socket, stop-and-wait, no BP node', value: peer.value, unit: peer.unit };
-  const farsideRun = await measurePath('farside', startFarsideNode, c, payload);
+  const { farside: farsideRun, ud3tn: ud3tnRun } = await measurePaths(c, payload);
   const farside = rate(c, farsideRun.seconds);
-  const ud3tnRun = ud3tnBinary === undefined ? null : await measurePath('ud3tn', startUd3tnNode, c, payload);
   const ud3tn = ud3tnRun === null ? null : rate(c, ud3tnRun.seconds);
   const figures: Figure[] = [];
 
