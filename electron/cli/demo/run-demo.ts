@@ -264,7 +264,7 @@ async function play(
   opts.write(
     reports > 0
       ? `  BPv7 status reports: ${reports} sent or received (shown above as they happened).`
-      : '  BPv7 status reports: none. The gateways hand their bundles to the node without asking for reports, so none were sent; the node lines above are the nodes\' own logs.',
+      : `  BPv7 status reports: none. The gateways hand their bundles to the node without asking for reports, so none were sent${opts.quiet ? '.' : "; the node lines above are the nodes' own logs."}`,
   );
   return ok(undefined);
 }

@@ -14,7 +14,7 @@ import type { InboxWatch } from './inbox-watch';
 import type { LogFollower } from './postfix-log';
 import { addContact, gatewayEid, startNode, startSiteGateway, startSiteMail } from './site';
 import type { LinkSpec, SiteKey, SiteLog, SiteMail, SiteNode, SiteSpec } from './site';
-import { binarySize, duration } from './wording';
+import { binarySize, duration, span } from './wording';
 
 /** Everything the demo started, for the stop. */
 export interface Running {
@@ -71,7 +71,7 @@ export async function startTwoSites(d: StartDeps): Promise<Result<TwoSites>> {
     if (!c.ok) return c;
     d.announce(
       k,
-      `contact plan: ${specs[other(k)].nodeId} via ${nodes[other(k)].claAddress} from now for ${duration(link.durationMs)}, ${binarySize(link.rateBytesPerSec)}/s, one-way light time ${duration(link.owltMs)}`,
+      `contact plan: ${specs[other(k)].nodeId} via ${nodes[other(k)].claAddress} from now for ${span(link.durationMs)}, ${binarySize(link.rateBytesPerSec)}/s, one-way light time ${duration(link.owltMs)}`,
     );
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { binarySize, byteCount, describeBundleId, parseBundleId, relativeTime, shortDigest, wholeBundleId } from './wording';
+import { binarySize, byteCount, describeBundleId, parseBundleId, relativeTime, shortDigest, span, wholeBundleId } from './wording';
 
 describe('bundle IDs as the BPA and the gateway log them (bundle-key.ts)', () => {
   it('reads a whole bundle and a fragment', () => {
@@ -40,5 +40,6 @@ describe('numbers in words', () => {
     expect(binarySize(900)).toBe('900 bytes');
     expect(shortDigest('0123456789abcdef0123456789abcdef')).toBe('01234567…89abcdef');
     expect(shortDigest('abc')).toBe('abc');
+    expect([span(3_600_000), span(1_200_000), span(3000)]).toEqual(['1 h', '20 min', '3.0 s']);
   });
 });

@@ -45,6 +45,13 @@ export function duration(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
+/** "1 h", "20 min", "3.0 s": a contact's length. */
+export function span(ms: number): string {
+  if (ms >= 3_600_000) return `${Number((ms / 3_600_000).toFixed(1))} h`;
+  if (ms >= 60_000) return `${Number((ms / 60_000).toFixed(1))} min`;
+  return duration(ms);
+}
+
 /** "2,153,417 bytes" */
 export function byteCount(n: number): string {
   return `${n.toLocaleString('en-US')} bytes`;
