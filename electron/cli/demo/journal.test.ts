@@ -60,4 +60,15 @@ describe('journal', () => {
     const r = await v;
     expect(!r.ok && r.error.message).toBe('IMAP bob: connection lost');
   });
+
+  it('turns a narration bug into a failed wait instead of an exception in the caller (a component log callback)', async () => {
+    const broken: Narrator = () => {
+      throw new Error('no such field');
+    };
+    const j = createJournal(broken, () => undefined, new AbortController().signal);
+    const w = j.waitFor(() => true, { timeoutMs: 60_000, what: 'x' });
+    expect(() => j.observe(submitted('a'))).not.toThrow();
+    const r = await w;
+    expect(!r.ok && r.error.message).toBe('narrating submitted: no such field');
+  });
 });

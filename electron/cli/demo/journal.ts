@@ -58,7 +58,15 @@ export function createJournal(narrate: Narrator, onStep: (s: Step) => void, sign
 
   return {
     observe(input) {
-      for (const s of narrate(input)) record(s);
+      let steps: Step[];
+      try {
+        steps = narrate(input);
+      } catch (e) {
+        // called from inside the components' log callbacks: a narration bug must not break them
+        failAll(`narrating ${input.kind === 'node' || input.kind === 'gateway' ? input.e.event : input.kind}: ${e instanceof Error ? e.message : String(e)}`);
+        return;
+      }
+      for (const s of steps) record(s);
     },
     fail: failAll,
     steps: () => steps,

@@ -10,7 +10,7 @@
  * checks that Dovecot and Postfix are there and that it may start Postfix (root).
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { err, ok, toLogFormat } from '../../../shared/errors';
@@ -88,6 +88,21 @@ export function checkPrerequisites(): Result<void> {
 
 const SECTION_WIDTH = 100;
 
+/** A fresh directory with one subdirectory per site. */
+function makeDemoDir(parent: string): Result<string> {
+  let dir: string | null = null;
+  try {
+    dir = mkdtempSync(join(parent, 'farside-demo-'));
+    // mkdtemp makes it 0700; Postfix's and Dovecot's unprivileged users must traverse it (environment.md §2.4)
+    chmodSync(dir, 0o755);
+    for (const k of ['earth', 'mars'] as const) mkdirSync(join(dir, k), { mode: 0o755 });
+    return ok(dir);
+  } catch (e) {
+    if (dir !== null) rmSync(dir, { recursive: true, force: true });
+    return err('IO_ERROR', `cannot make the demo's directory in ${parent}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
 export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
   const t0 = Date.now();
   const at = (): number => Date.now() - t0;
@@ -107,10 +122,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
   if (!pre.ok) return finish(pre.error, [], null, null);
 
   const link: LinkSpec = { owltMs: opts.owltMs, rateBytesPerSec: DEMO_DEFAULTS.rateBytesPerSec, durationMs: DEMO_DEFAULTS.contactMs, maxBundleSize: DEMO_DEFAULTS.maxBundleSize };
-  const dir = mkdtempSync(join(opts.parentDir ?? tmpdir(), 'farside-demo-'));
-  // mkdtemp makes it 0700; Postfix's and Dovecot's unprivileged users must traverse it (environment.md §2.4)
-  chmodSync(dir, 0o755);
-  for (const k of ['earth', 'mars'] as const) mkdirSync(join(dir, k), { mode: 0o755 });
+  const made = makeDemoDir(opts.parentDir ?? tmpdir());
+  if (!made.ok) return finish(made.error, [], null, null);
+  const dir = made.value;
 
   show(style.bold('Farside demo: mail between two sites over the Bundle Protocol (BPv7, RFC 9171)'));
   for (const s of [DEMO_SITES.earth, DEMO_SITES.mars]) {
@@ -152,13 +166,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
         registered[site] = true;
         for (const f of registrations[site].splice(0)) f();
       }
-      const input = component === 'bpa' ? { kind: 'node' as const, at: at(), site, e } : { kind: 'gateway' as const, at: at(), site, e };
-      try {
-        journal.observe(input);
-      } catch (x) {
-        // the narration must never break a component from inside its log callback
-        journal.fail(`narrating ${e.event}: ${x instanceof Error ? x.message : String(x)}`);
-      }
+      journal.observe(component === 'bpa' ? { kind: 'node', at: at(), site, e } : { kind: 'gateway', at: at(), site, e });
     };
 
   const started = await startTwoSites({
