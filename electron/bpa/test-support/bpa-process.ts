@@ -7,7 +7,7 @@
  * A node is stopped by its pid: stop() sends SIGTERM (the BPA's clean stop) and awaits the exit; kill()
  * sends SIGKILL, the crash the durable store must survive. restart() starts a new process with the same
  * store and, pinned, the addresses the first one bound, so clients and peers reconnect to the same ports.
- * A process-exit hook SIGKILLs whatever a failed test left running; the caller owns the store directory.
+ * A child whose test worker died kills itself (EXIT_WITH_PARENT); the caller owns the store directory.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -61,25 +61,14 @@ export interface BpaProcess {
   stderr(): string;
 }
 
-/** Children started and not yet seen to exit, for the exit hook. */
-const live = new Set<number>();
-let hookInstalled = false;
-
-function installExitHook(): void {
-  if (hookInstalled) return;
-  hookInstalled = true;
-  // The test worker is exiting (possibly after a failed test that never stopped its nodes): only
-  // synchronous work is possible here.
-  process.on('exit', () => {
-    for (const pid of live) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  });
-}
+/**
+ * Loaded into the child before the CLI (`node --import`): when the test worker that started it dies
+ * without stopping it (Vitest ends its workers with a signal, so no exit hook runs there), the child is
+ * re-parented and kills itself the way a crash would, SIGKILL, leaving the store as kill -9 does. The
+ * timer is unref'd: it never keeps the BPA alive or changes how it stops.
+ */
+const EXIT_WITH_PARENT =
+  'data:text/javascript,const p=process.ppid;setInterval(()=>{if(process.ppid!==p)process.kill(process.pid,"SIGKILL")},250).unref();';
 
 function argsOf(o: BpaProcessOptions): string[] {
   const args = ['bpa', '--node-id', o.nodeId, '--store', o.storeDir];
@@ -96,11 +85,9 @@ function strings(v: unknown): string[] {
 }
 
 export async function startBpaProcess(o: BpaProcessOptions): Promise<BpaProcess> {
-  installExitHook();
-  const proc: ChildProcessWithoutNullStreams = spawn(process.execPath, [FARSIDE, ...argsOf(o)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const proc: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--import', EXIT_WITH_PARENT, FARSIDE, ...argsOf(o)], { stdio: ['pipe', 'pipe', 'pipe'] });
   const pid = proc.pid;
   if (pid === undefined) throw new Error('farside bpa: spawn failed');
-  live.add(pid);
   proc.stdin.end();
   const lines: BpaLine[] = [];
   const waiters: { event: string; match: (l: BpaLine) => boolean; resolve: (l: BpaLine) => void }[] = [];
@@ -127,7 +114,6 @@ export async function startBpaProcess(o: BpaProcessOptions): Promise<BpaProcess>
   let exitCode: number | null | undefined;
   const exited = new Promise<number | null>((resolve) =>
     proc.once('exit', (code) => {
-      live.delete(pid);
       exitCode = code;
       resolve(code);
     }),
