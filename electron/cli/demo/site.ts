@@ -9,6 +9,7 @@
  * gateway (it replays received mail into this Postfix). The BPA and the gateway run in this process, so
  * their `log` callbacks are what the demo narrates; Dovecot and Postfix are child processes, stopped by pid.
  */
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { err, ok, toLogFormat } from '../../../shared/errors';
 import type { Result } from '../../../shared/errors';
@@ -22,7 +23,7 @@ import type { Gateway } from '../../gateway/gateway';
 import type { GatewayLogEvent } from '../../gateway/types';
 import { startMailStack } from '../../gateway/test-support/mailstack/mailstack';
 import type { MailStack } from '../../gateway/test-support/mailstack/mailstack';
-import { LOOPBACK, descendantsOf, freePort } from '../../gateway/test-support/mailstack/processes';
+import { LOOPBACK, descendantsOf } from '../../gateway/test-support/mailstack/processes';
 
 export type SiteKey = 'earth' | 'mars';
 
@@ -116,21 +117,45 @@ export interface SiteMail {
   readonly stack: MailStack;
   /** The port the gateway's SMTP listener will bind (Postfix relays the other domain there). */
   readonly gatewayPort: number;
+  /** Frees the gateway's port just before the gateway binds it. */
+  releaseGatewayPort(): Promise<void>;
+}
+
+/**
+ * A loopback port held by a listener until release(). Postfix must know the gateway's port before the
+ * gateway can start (the gateway needs Postfix's), and a port that is merely noted as free can be taken
+ * meanwhile, e.g. as the source port of one of the connections made while the stacks start.
+ */
+async function reservePort(): Promise<Result<{ port: number; release(): Promise<void> }>> {
+  const server = createServer();
+  const bound = await new Promise<Result<number>>((resolve) => {
+    server.once('error', (e) => resolve(err('CONNECTION_FAILED', `no free loopback port: ${e.message}`)));
+    server.listen(0, LOOPBACK, () => {
+      const a = server.address();
+      resolve(a !== null && typeof a === 'object' ? ok(a.port) : err('INTERNAL', 'no port assigned'));
+    });
+  });
+  if (!bound.ok) return bound;
+  let released: Promise<void> | null = null;
+  return ok({ port: bound.value, release: () => (released ??= new Promise<void>((resolve) => server.close(() => resolve()))) });
 }
 
 /** Step 3: the mail stack, relaying the other site's domain to this site's gateway. */
 export async function startSiteMail(spec: SiteSpec, other: SiteSpec, dir: string, keep: boolean): Promise<Result<SiteMail>> {
+  const reserved = await reservePort();
+  if (!reserved.ok) return err(reserved.error.code, `${spec.name} gateway port: ${reserved.error.message}`);
+  const { port, release } = reserved.value;
   try {
-    const gatewayPort = await freePort();
     const stack = await startMailStack({
       domain: spec.domain,
       users: spec.users,
-      relay: [{ domain: other.domain, host: LOOPBACK, port: gatewayPort }],
+      relay: [{ domain: other.domain, host: LOOPBACK, port }],
       parentDir: dir,
       keepDir: keep,
     });
-    return ok({ stack, gatewayPort });
+    return ok({ stack, gatewayPort: port, releaseGatewayPort: release });
   } catch (e) {
+    await release();
     return err('IO_ERROR', `${spec.name} mail stack: ${errorText(e)}`);
   }
 }
@@ -154,6 +179,7 @@ export async function startSiteGateway(node: SiteNode, mail: SiteMail, other: Si
     dir,
   );
   if (!config.ok) return err(config.error.code, `${spec.name} gateway: ${config.error.message}`);
+  await mail.releaseGatewayPort();
   const gateway = createGateway({ config: config.value, log: (e) => log('gateway', e) });
   const started = await gateway.start();
   if (!started.ok) return err(started.error.code, `${spec.name} gateway: ${toLogFormat(started.error)}`);

@@ -35,6 +35,7 @@ export async function teardown(running: Running, dir: string, keep: boolean): Pr
   for (const w of running.watchers.splice(0)) await attempt('IMAP watcher', () => w.stop());
   for (const f of running.followers.splice(0)) await attempt('mail log follower', () => f.stop());
   // gateways first: they finish the hand-over in progress while their node still answers
+  for (const release of running.reservedPorts.splice(0)) await attempt('reserved port', release);
   for (const g of running.gateways.splice(0)) await attempt('gateway', () => g.stop());
   for (const n of running.nodes.splice(0)) await attempt(`${n.spec.name} node`, () => n.bpa.stop());
   const processes = running.stacks.flatMap(stackProcesses);

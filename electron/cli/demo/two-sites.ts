@@ -23,10 +23,12 @@ export interface Running {
   readonly gateways: Gateway[];
   readonly followers: LogFollower[];
   readonly watchers: InboxWatch[];
+  /** Reserved gateway ports not yet handed to their gateway. */
+  readonly reservedPorts: (() => Promise<void>)[];
 }
 
 export function nothingRunning(): Running {
-  return { nodes: [], stacks: [], gateways: [], followers: [], watchers: [] };
+  return { nodes: [], stacks: [], gateways: [], followers: [], watchers: [], reservedPorts: [] };
 }
 
 export interface TwoSites {
@@ -76,7 +78,11 @@ export async function startTwoSites(d: StartDeps): Promise<Result<TwoSites>> {
   }
 
   const stacks = await Promise.all(KEYS.map((k) => startSiteMail(specs[k], specs[other(k)], siteDir(k), d.keep)));
-  for (const s of stacks) if (s.ok) running.stacks.push(s.value.stack);
+  for (const s of stacks) {
+    if (!s.ok) continue;
+    running.stacks.push(s.value.stack);
+    running.reservedPorts.push(s.value.releaseGatewayPort);
+  }
   const mail: Partial<Record<SiteKey, SiteMail>> = {};
   for (const [i, k] of KEYS.entries()) {
     const s = stacks[i];
