@@ -246,7 +246,7 @@ describe('kill -9 of a receiving BPA that had not read what the sender wrote (MT
     const linesBefore = a.current.lines.length;
     b.current = await b.current.restart();
 
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 8_000;
     while (confirmed.some((id) => !received.has(id)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     const missing = confirmed.filter((id) => !received.has(id));
     await receiver.close();
