@@ -165,6 +165,32 @@ export function createContactSession(deps: SessionDeps): ContactSession {
     void l.close();
   }
 
+  /**
+   * The connection under `l` went away while it was our link (the peer reset it or died): with MTCP
+   * nothing else would tell us, and the confirmation timer would count bundles the peer never read as
+   * sent. Bundles written but not confirmed go back to the head of the queue; what still waits in the
+   * delay line is requeued by write() when it finds no link. A link we closed ourselves is not ours any
+   * more (closeLink cleared it) and is ignored.
+   */
+  function lost(l: ClaLink): void {
+    if (closed || l !== link) return;
+    link = undefined;
+    log({ event: 'link.lost', contact: contactId, address: l.address, unconfirmed: unconfirmed.length });
+    clearTimeout(confirmTimer);
+    confirmTimer = undefined;
+    const back = unconfirmed.map((w) => w.t);
+    unconfirmed = [];
+    if (ended) {
+      if (back.length > 0) deps.returned(back);
+      return;
+    }
+    if (back.length > 0) {
+      queue = [...back, ...queue.slice(head)];
+      head = 0;
+    }
+    if (!writing) failed('link lost');
+  }
+
   function failed(reason: string): void {
     const delay = backoff;
     backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
@@ -197,6 +223,8 @@ export function createContactSession(deps: SessionDeps): ContactSession {
             break;
           }
           link = r.value;
+          const opened = link;
+          void opened.closed.then(() => lost(opened));
           log({ event: 'link.opened', contact: contactId, address: link.address, peer: contact.peerNodeId });
           continue;
         }

@@ -99,9 +99,9 @@ describe('contacts', () => {
     network.blackhole('mars:1'); // the kernel takes the bytes, the peer dies before reading them
     await send('lost on the wire');
     await earth.waitFor('bundle.forwarded');
-    network.breakAddress('mars:1'); // the peer's RST: the next write fails
+    network.breakAddress('mars:1'); // the peer's RST: the link reports its connection gone
+    await earth.waitFor('link.lost');
     await send('next');
-    await earth.waitFor('link.send_failed');
     expect(earth.store.usage().bundles).toBe(2);
     network.healthy('mars:1'); // the peer is back
     await inbox.waitFor(2, 5000);

@@ -45,6 +45,12 @@ export interface ClaLink {
    */
   send(parts: readonly Uint8Array[]): Promise<Result<void>>;
   close(): Promise<void>;
+  /**
+   * Resolves once the connection under the link is gone, whoever closed it (the peer reset it, an error,
+   * or close()). MTCP has no acknowledgements, so a sender learns of a receiver that died only this way
+   * (or by a later send failing): bundles written but not yet confirmed must then be sent again.
+   */
+  readonly closed: Promise<void>;
 }
 
 export interface ClaListener {

@@ -77,11 +77,13 @@ export function createMtcpCla(deps: MtcpClaDeps): Cla {
       // _always_ needs an RX task"), so frames a peer writes back are read and delivered, not ignored.
       receiveMtcp(socket, { origin: { cla: 'mtcp', remote }, sink, log, maxFrameBytes });
       const writer = createSocketWriter(socket);
+      const socketClosed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
       return ok({
         cla: 'mtcp',
         address: `mtcp:${hostPort}`,
         send: (parts) => sendMtcpFrame(writer, parts, maxFrameBytes),
         close: () => closeSocket(socket),
+        closed: socketClosed,
       });
     },
 

@@ -46,6 +46,8 @@ interface Connection {
   readonly socket: Socket;
   readonly writer: SocketWriter;
   readonly remote: string;
+  /** Resolves when the socket closed. */
+  readonly closed: Promise<void>;
 }
 
 export function createSmtcpCla(deps: SmtcpClaDeps): SmtcpCla {
@@ -63,7 +65,12 @@ export function createSmtcpCla(deps: SmtcpClaDeps): SmtcpCla {
   const claClosed = (): Result<never> => err('CONNECTION_CLOSED', 'the SMTCP CLA is closed');
 
   const adopt = (socket: Socket, remote: string): Connection => {
-    const conn: Connection = { socket, writer: createSocketWriter(socket), remote };
+    const conn: Connection = {
+      socket,
+      writer: createSocketWriter(socket),
+      remote,
+      closed: new Promise<void>((resolve) => socket.once('close', () => resolve())),
+    };
     current = conn;
     receiveMtcp(socket, { origin: { cla: 'smtcp', remote }, sink, log, maxFrameBytes });
     socket.resume();
@@ -86,6 +93,7 @@ export function createSmtcpCla(deps: SmtcpClaDeps): SmtcpCla {
     // After the connection closed, the writer answers CONNECTION_CLOSED; connect() then gives the next one.
     send: (parts) => sendMtcpFrame(conn.writer, parts, maxFrameBytes),
     close: () => Promise.resolve(),
+    closed: conn.closed,
   });
 
   const onIncoming = (socket: Socket): void => {

@@ -103,6 +103,7 @@ export function createTcpclv3Cla(deps: Tcpclv3ClaDeps): Tcpclv3Cla {
     address,
     send: (parts) => session.send(parts),
     close: owned ? () => session.close() : () => Promise.resolve(),
+    closed: session.done,
   });
 
   const open = async (socket: Socket, direction: 'in' | 'out', cfg: SessionConfig): Promise<Result<Tcpclv3Session>> => {

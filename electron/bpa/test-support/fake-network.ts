@@ -51,6 +51,8 @@ export function createFakeNetwork(clock: () => number = Date.now): FakeNetwork {
   const holes = new Set<string>();
   const sent: SentFrame[] = [];
   let connects = 0;
+  /** Links' "connection gone" resolvers by address: breaking an address closes its open links, as a peer reset would. */
+  const openLinks = new Map<string, Set<() => void>>();
 
   function deliver(hostPort: string, bytes: Uint8Array, origin: ClaOrigin): void {
     const target = bound.get(hostPort);
@@ -60,7 +62,10 @@ export function createFakeNetwork(clock: () => number = Date.now): FakeNetwork {
   return {
     sent,
     connects: () => connects,
-    breakAddress: (a) => void broken.add(a),
+    breakAddress: (a) => {
+      broken.add(a);
+      for (const gone of [...(openLinks.get(a) ?? [])]) gone();
+    },
     blackhole: (a) => void holes.add(a),
     healthy: (a) => {
       broken.delete(a);
@@ -95,6 +100,17 @@ export function createFakeNetwork(clock: () => number = Date.now): FakeNetwork {
           if (closed) return err('CONNECTION_CLOSED', 'closed');
           if (broken.has(hostPort) || !bound.has(hostPort)) return err('CONNECTION_FAILED', `nobody listens at ${hostPort}`);
           let open = true;
+          let gone: () => void = () => undefined;
+          const linkClosed = new Promise<void>((resolve) => {
+            gone = () => {
+              open = false;
+              openLinks.get(hostPort)?.delete(gone);
+              resolve();
+            };
+          });
+          const forAddress = openLinks.get(hostPort) ?? new Set<() => void>();
+          forAddress.add(gone);
+          openLinks.set(hostPort, forAddress);
           const link: ClaLink = {
             cla: name,
             address: `${name}:${hostPort}`,
@@ -106,8 +122,9 @@ export function createFakeNetwork(clock: () => number = Date.now): FakeNetwork {
               return ok(undefined);
             },
             async close() {
-              open = false;
+              gone();
             },
+            closed: linkClosed,
           };
           links.push(link);
           return ok(link);
