@@ -259,6 +259,15 @@ describe('opening', () => {
     expect(s.ok || s.error.code).toBe('IO_ERROR');
   });
 
+  it('is the only user of its database while open: a second store on the same path is refused', () => {
+    const first = openStore();
+    expect(codeOf(first.put(bundle('a')))).toBe('ok');
+    const second = createBundleStore({ path: join(dir, 'bundles.db'), maxBytes: 1 << 20, maxBundles: 100, clock });
+    expect(second.ok || second.error.code).toBe('IO_ERROR');
+    const again = reopen(first);
+    expect(again.get('a').ok).toBe(true);
+  });
+
   it("durability 'power' works the same (synchronous=FULL, fsynced blob files)", () => {
     const store = openStore({ durability: 'power' });
     expect(codeOf(store.put(bundle('a', { bytes: bytes(1000, 4) })))).toBe('ok');

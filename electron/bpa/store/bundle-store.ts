@@ -8,7 +8,9 @@
  * every commit) and fsyncs blob files and their directory, at the price of an fsync per put.
  *
  * Limits are checked before anything is written, from counters kept in memory (loaded at open): the store
- * expects to be the only writer of its database, as the BPA is.
+ * is the only user of its database. It holds SQLite's exclusive lock from open to close
+ * (locking_mode=EXCLUSIVE), so a second store, or a second `farside bpa` on the same directory, is
+ * refused at open instead of writing beside it.
  */
 import { dirname } from 'node:path';
 import { mkdirSync } from 'node:fs';
@@ -94,6 +96,10 @@ function openDatabase(path: string, durability: 'process' | 'power'): Database.D
   mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   try {
+    // The BPA is the only user of its database: with the lock held for the connection's life, SQLite takes
+    // no file locks per transaction and keeps the WAL index in its own memory instead of a shared -shm
+    // file (https://sqlite.org/wal.html §"Use of WAL Without Shared-Memory"). Set before WAL is entered.
+    db.pragma('locking_mode = EXCLUSIVE');
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${durability === 'power' ? 'FULL' : 'NORMAL'}`);
     // Checkpoint every ~40 MB of WAL instead of every 4 MB: puts write less often into the database file
