@@ -116,6 +116,7 @@ describe.each(['tcp', 'unix'] as const)('AAP v1 client over %s', (kind) => {
     expect(b.destination).toBe('dtn://mars.dtn/smtp');
     expect(b.bundleId).toBeNull();
     expect(b.isBibe).toBe(false);
+    expect(b.isAdminRecord).toBe(false);
     sameBytes(b.payload, BSMTP);
   });
 

@@ -9,7 +9,8 @@ import { openAap1Connection, type Aap1Connection } from './aap1-connection';
 import type { DriverOptions, ProtocolDriver, Registration } from './driver';
 import { agentIdOf, checkNodeId, endpointOf } from './endpoint';
 import { createLink } from './link';
-import type { BundleId } from './types';
+import { reportRequestFlags } from './status-reports';
+import type { BundleId, SendOptions } from './types';
 
 const CLOSED: FarsideError = { code: 'CONNECTION_CLOSED', message: 'client closed' };
 
@@ -38,7 +39,8 @@ export function createAap1Driver(o: DriverOptions): ProtocolDriver {
       keepaliveMs: o.keepaliveSeconds * 1000,
       log: o.log,
       onBundle: (source, payload, isBibe) => {
-        o.inbox.push({ source, destination: endpoint ?? nodeId ?? '', payload, bundleId: null, isBibe });
+        // RECVBUNDLE has no flags: an administrative record cannot be told from an ADU (docs/status-reports.md §2)
+        o.inbox.push({ source, destination: endpoint ?? nodeId ?? '', payload, bundleId: null, isBibe, isAdminRecord: false });
       },
     });
     if (!opened.ok) return opened;
@@ -107,7 +109,9 @@ export function createAap1Driver(o: DriverOptions): ProtocolDriver {
       registration = r.ok ? wanted : null;
       return r.ok ? ok({ endpoint: r.value }) : r;
     },
-    async send(destination: string, payload: Uint8Array): Promise<Result<BundleId>> {
+    async send(destination: string, payload: Uint8Array, options: SendOptions): Promise<Result<BundleId>> {
+      // SENDBUNDLE has no field for it: bundles sent over AAP v1 never request reports (docs/status-reports.md §1).
+      if (reportRequestFlags(options.reports) !== 0) return err('UNSUPPORTED', 'AAP v1 cannot request status reports (use AAP 2.0: docs/status-reports.md)');
       const conn = link.current;
       if (!conn) return err('CONNECTION_CLOSED', `not connected (${link.state})`);
       const source = endpoint;

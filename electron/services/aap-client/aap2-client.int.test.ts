@@ -116,6 +116,7 @@ describe.each(['unix', 'tcp'] as const)('AAP 2.0 client over %s', (kind) => {
     expect(b.destination).toBe('dtn://mars.dtn/smtp');
     expect(b.bundleId).toEqual({ source: 'dtn://earth.dtn/smtp', creationTime: 848946050699, sequence: 1 });
     expect(b.isBibe).toBe(false);
+    expect(b.isAdminRecord).toBe(false);
     expect(Buffer.from(b.payload).equals(Buffer.from(PAYLOAD))).toBe(true);
     // SUCCESS (mars-subscriber_07), then the node's Keepalive is answered with ACK (_09).
     await until(() => behaviour.completed[1] === 3);

@@ -55,8 +55,8 @@ export interface Aap2Connection extends LinkConnection {
   readonly nodeId: string;
   /** Active only: send the ConnectionConfig of a connection opened without one. */
   configure(config: Aap2Config): Promise<Result<void>>;
-  /** Active only: BundleADU + payload → the node's bundle headers (the BPv7 bundle ID). */
-  sendAdu(destination: string, payload: Uint8Array): Promise<Result<BundleHeaders>>;
+  /** Active only: BundleADU (+ adu_flags, 0 = none) + payload → the node's bundle headers (the BPv7 bundle ID). */
+  sendAdu(destination: string, payload: Uint8Array, aduFlags: number): Promise<Result<BundleHeaders>>;
   /** Active only: Keepalive → ACK. */
   keepalive(): Promise<Result<void>>;
   /** Backpressure: stop reading (subscriber; the node waits for our SUCCESS anyway). */
@@ -240,6 +240,7 @@ function attach(socket: Socket, reader: Aap2Reader, nodeId: string, o: Aap2Conne
       payload: m.payload,
       bundleId: { source: m.source, creationTime: m.creationTime, sequence: m.sequence },
       isBibe: m.isBpdu,
+      isAdminRecord: m.isAdminRecord,
     };
     o.onBundle(bundle, answer);
   }
@@ -310,9 +311,9 @@ function attach(socket: Socket, reader: Aap2Reader, nodeId: string, o: Aap2Conne
       }
       return r;
     },
-    sendAdu(destination: string, payload: Uint8Array): Promise<Result<BundleHeaders>> {
+    sendAdu(destination: string, payload: Uint8Array, aduFlags: number): Promise<Result<BundleHeaders>> {
       if (o.role !== 'active') return Promise.resolve(err('INTERNAL', 'sendAdu on a subscriber connection'));
-      return request(`BundleADU to ${destination}`, encodeAdu(destination, payload), bundleConfirmed(`BundleADU to ${destination}`));
+      return request(`BundleADU to ${destination}`, encodeAdu(destination, payload, aduFlags), bundleConfirmed(`BundleADU to ${destination}`));
     },
     keepalive(): Promise<Result<void>> {
       return request('Keepalive', one(encodeKeepalive()), expectStatus(AAP2_STATUS.ACK, 'Keepalive'));

@@ -11,7 +11,8 @@ import type { Aap2Config } from './aap2-wire';
 import type { DriverOptions, ProtocolDriver, Registration } from './driver';
 import { agentIdOf, checkNodeId, endpointOf } from './endpoint';
 import { createLink, type Link } from './link';
-import type { BundleId } from './types';
+import { reportRequestFlags } from './status-reports';
+import type { BundleId, SendOptions } from './types';
 
 const CLOSED: FarsideError = { code: 'CONNECTION_CLOSED', message: 'client closed' };
 
@@ -151,13 +152,13 @@ export function createAap2Driver(o: DriverOptions): ProtocolDriver {
       const s = await startReceiving(false);
       return s.ok ? ok({ endpoint: eid.value }) : s;
     },
-    async send(destination: string, payload: Uint8Array): Promise<Result<BundleId>> {
+    async send(destination: string, payload: Uint8Array, options: SendOptions): Promise<Result<BundleId>> {
       const conn = active.current;
       if (!conn) return err('CONNECTION_CLOSED', `not connected (${active.state})`);
       if (endpoint === null) {
         return err('INVALID_ARGUMENT', 'send() needs a registered endpoint (uD3TN answers NOT_FOUND before ConnectionConfig)');
       }
-      const r = await conn.sendAdu(destination, payload);
+      const r = await conn.sendAdu(destination, payload, reportRequestFlags(options.reports));
       if (!r.ok) return r;
       // bundle_headers carry the exact BPv7 bundle ID (protocols.md §5.1).
       return ok({ source: r.value.source, creationTime: r.value.creationTime, sequence: r.value.sequence });

@@ -6,13 +6,13 @@
 import type { FarsideError, Result } from '../../../shared/errors';
 import { createAap2Decoder, type Aap2Expect } from '../../../shared/protocol/aap2/decoder';
 import {
-  AAP2_ADU_FLAGS,
   AAP2_RESPONSE_STATUS,
   encodeAap2AduParts,
   encodeAap2Message,
   encodeAap2Response,
   type Aap2BundleAdu,
 } from '../../../shared/protocol/aap2/messages';
+import { ADU_FLAGS } from './status-reports';
 
 export const AAP2_STATUS = AAP2_RESPONSE_STATUS;
 
@@ -48,6 +48,8 @@ export type NodeMessage =
       readonly sequence: number;
       readonly payload: Uint8Array;
       readonly isBpdu: boolean;
+      /** adu_flags ADMIN_RECORD (Farside's BPA, docs/status-reports.md §2). */
+      readonly isAdminRecord: boolean;
     }
   | { readonly kind: 'keepalive' }
   | { readonly kind: 'response'; readonly status: number; readonly bundle: BundleHeaders | null }
@@ -82,7 +84,9 @@ export function createAap2Reader(maxPayload: number): Aap2Reader {
         creationTime: adu.creationTimestampMs,
         sequence: adu.sequenceNumber,
         payload,
-        isBpdu: adu.aduFlags === AAP2_ADU_FLAGS.BPDU,
+        // adu_flags is a set of bits (uD3TN tests `adu_flags & BUNDLE_ADU_BPDU`; docs/status-reports.md)
+        isBpdu: (adu.aduFlags & ADU_FLAGS.BPDU) !== 0,
+        isAdminRecord: (adu.aduFlags & ADU_FLAGS.ADMIN_RECORD) !== 0,
       },
     };
   }
@@ -130,9 +134,12 @@ export function encodeConfig(c: Aap2Config & { readonly subscriber: boolean }): 
   });
 }
 
-/** [AAPMessage{adu{dst_eid, payload_length}} frame, payload]; the payload is not copied. */
-export function encodeAdu(destination: string, payload: Uint8Array): Result<readonly Uint8Array[]> {
-  return encodeAap2AduParts({ dstEid: destination }, payload);
+/**
+ * [AAPMessage{adu{dst_eid, payload_length, adu_flags}} frame, payload]; the payload is not copied.
+ * adu_flags 0 is not written (proto3 default), so a send without reports has uD3TN's exact bytes.
+ */
+export function encodeAdu(destination: string, payload: Uint8Array, aduFlags: number): Result<readonly Uint8Array[]> {
+  return encodeAap2AduParts({ dstEid: destination, aduFlags }, payload);
 }
 
 export function encodeKeepalive(): Result<Uint8Array> {

@@ -19,7 +19,7 @@ import type { DriverOptions, ProtocolDriver, Registration } from './driver';
 import { checkDestination, endpointOf } from './endpoint';
 import { createInbox } from './inbox';
 import type { LinkState } from './link';
-import type { AapClient, AapClientOptions, AapClientState, BundleId } from './types';
+import type { AapClient, AapClientOptions, AapClientState, BundleId, SendOptions } from './types';
 
 function checkOptions(o: AapClientOptions): void {
   const positive = (v: number, name: string): void => {
@@ -129,14 +129,14 @@ export function createAapClient(options: AapClientOptions): AapClient {
       }
       return d.register(agentId);
     },
-    async send(destination: string, payload: Uint8Array): Promise<Result<BundleId>> {
+    async send(destination: string, payload: Uint8Array, sendOptions: SendOptions = {}): Promise<Result<BundleId>> {
       if (closing) return closedError;
       const checked = checkDestination(destination);
       if (!checked.ok) return checked;
       if (payload.length > LIMITS.bundleMaxBytes) {
         return err('LIMIT_EXCEEDED', `payload of ${payload.length} bytes exceeds LIMITS.bundleMaxBytes (uD3TN BUNDLE_MAX_SIZE)`);
       }
-      return d.send(destination, payload);
+      return d.send(destination, payload, sendOptions);
     },
     addContact(contact) {
       if (closing) return Promise.resolve(closedError);

@@ -5,7 +5,7 @@
 import type { Result } from '../../../shared/errors';
 import type { Inbox } from './inbox';
 import type { LinkState } from './link';
-import type { AapClientLogEvent, AapTransport, BundleId } from './types';
+import type { AapClientLogEvent, AapTransport, BundleId, SendOptions } from './types';
 
 /** What to register: an agent ID (last EID part) or a full EID whose node part must match the node. */
 export type Registration = { readonly agentId: string } | { readonly endpoint: string };
@@ -33,7 +33,7 @@ export interface ProtocolDriver {
   readonly endpoint: string | null;
   connect(): Promise<Result<{ readonly nodeId: string }>>;
   register(agentId: string): Promise<Result<{ readonly endpoint: string }>>;
-  send(destination: string, payload: Uint8Array): Promise<Result<BundleId>>;
+  send(destination: string, payload: Uint8Array, options: SendOptions): Promise<Result<BundleId>>;
   ping(): Promise<Result<void>>;
   /** The caller wants received bundles (AAP 2.0 opens its subscriber connection). */
   receive(): void;

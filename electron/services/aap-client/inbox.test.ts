@@ -8,6 +8,7 @@ const bundle = (i: number, size = 10): ReceivedBundle => ({
   payload: new Uint8Array(size).fill(i & 0xff),
   bundleId: null,
   isBibe: false,
+  isAdminRecord: false,
 });
 
 describe('createInbox', () => {

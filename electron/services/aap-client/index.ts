@@ -13,4 +13,6 @@ export type {
   ContactRequest,
   ContactSent,
   ReceivedBundle,
+  SendOptions,
+  StatusReportRequest,
 } from './types';

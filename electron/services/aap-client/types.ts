@@ -34,6 +34,30 @@ export interface ReceivedBundle {
   readonly bundleId: BundleId | null;
   /** A BIBE protocol data unit (AAP v1 RECVBIBE, AAP 2.0 BUNDLE_ADU_BPDU) rather than an ordinary ADU. */
   readonly isBibe: boolean;
+  /**
+   * An administrative record, e.g. a BPv7 status report (RFC 9171 §6.1): AAP 2.0 adu_flags bit
+   * ADMIN_RECORD, which Farside's embedded BPA sets (docs/status-reports.md §2). Always false over AAP
+   * v1: RECVBUNDLE has no flags, so a v1 client cannot tell (a report then arrives from the reporting
+   * node's ID, with the record as payload).
+   */
+  readonly isAdminRecord: boolean;
+}
+
+/**
+ * Which BPv7 status reports (RFC 9171 §6.1) the bundle asks for. Farside's embedded BPA then sends them,
+ * with status times, to the sending endpoint (docs/status-reports.md §1); a uD3TN v0.13 node creates the
+ * bundle without any.
+ */
+export interface StatusReportRequest {
+  readonly reception?: boolean;
+  readonly forwarding?: boolean;
+  readonly delivery?: boolean;
+  readonly deletion?: boolean;
+}
+
+export interface SendOptions {
+  /** AAP 2.0 only (adu_flags); over AAP v1 asking for any report fails with UNSUPPORTED. */
+  readonly reports?: StatusReportRequest;
 }
 
 /**
@@ -146,8 +170,9 @@ export interface AapClient {
    * Send one ADU. The destination EID is validated first (a bad one aborts a debug uD3TN). Fails with
    * TIMEOUT (no reply; the client then reconnects) or CONNECTION_CLOSED (the connection dropped with the
    * request pending or queued). Neither is retried: the node may or may not have accepted the bundle.
+   * Asking for status reports over AAP v1 fails with UNSUPPORTED before anything is sent.
    */
-  send(destination: string, payload: Uint8Array): Promise<Result<BundleId>>;
+  send(destination: string, payload: Uint8Array, options?: SendOptions): Promise<Result<BundleId>>;
   /** Configure a contact through the node's config agent. */
   addContact(contact: ContactRequest): Promise<Result<ContactSent>>;
   /**
