@@ -37,6 +37,7 @@ describe('parseGatewayConfig', () => {
         requestTimeoutMs: 30_000,
         reconnect: { initialMs: 200, maxMs: 10_000 },
         subscriberConfirmDeadlineMs: 800,
+        statusReports: false,
       },
       mta: { host: '127.0.0.1', port: 25 },
       listen: { host: '127.0.0.1', port: 0, allowedPeers: ['127.0.0.1', '::1'] },
@@ -56,7 +57,7 @@ describe('parseGatewayConfig', () => {
     const r = parse({
       ...minimal,
       hostname: 'relay.earth.example',
-      node: { aap: 'unix:/run/earth.aap2.socket', protocol: 'aap2', agent: '25', secret: 's3', keepaliveSeconds: 30, requestTimeoutMs: 5000, reconnect: { initialMs: 10, maxMs: 100 }, subscriberConfirmDeadlineMs: null },
+      node: { aap: 'unix:/run/earth.aap2.socket', protocol: 'aap2', agent: '25', secret: 's3', keepaliveSeconds: 30, requestTimeoutMs: 5000, reconnect: { initialMs: 10, maxMs: 100 }, subscriberConfirmDeadlineMs: null, statusReports: false },
       listen: { host: '127.0.0.1', port: 2525, allowedPeers: ['127.0.0.1'] },
       routes: [{ domain: 'Mars.Example', eid: 'ipn:2.25', maxMessageBytes: 1000 }],
       localDomains: ['Earth.Example', 'moon.example'],
@@ -76,6 +77,7 @@ describe('parseGatewayConfig', () => {
       requestTimeoutMs: 5000,
       reconnect: { initialMs: 10, maxMs: 100 },
       subscriberConfirmDeadlineMs: null,
+      statusReports: false,
     });
     expect(r.value.routes).toEqual([{ domain: 'mars.example', eid: 'ipn:2.25', maxMessageBytes: 1000 }]);
     expect(r.value.localDomains).toEqual(['earth.example', 'moon.example']);
@@ -108,6 +110,19 @@ describe('parseGatewayConfig', () => {
     expect(problem({ ...minimal, listen: { host: '127.0.0.1', port: 0, allowedPeers: ['mta.example'] } })).toMatch(/listen\.allowedPeers\[0\]: /);
     expect(problem({ ...minimal, metrics: { host: '0.0.0.0', port: 9464 } })).toMatch(/metrics\.host: 0\.0\.0\.0 is not a loopback address/);
     expect(problem({ ...minimal, hostname: 'gw earth' })).toMatch(/hostname: /);
+  });
+
+  it('asks for status reports by default over AAP 2.0 only, and refuses them with AAP v1 (docs/status-reports.md)', () => {
+    const aap2 = parse({ ...minimal, node: { aap: 'tcp:127.0.0.1:4243', protocol: 'aap2' } });
+    expect(aap2.ok && aap2.value.node.statusReports).toBe(true);
+    const aap1 = parse(minimal);
+    expect(aap1.ok && aap1.value.node.statusReports).toBe(false);
+    const off = parse({ ...minimal, node: { aap: 'tcp:127.0.0.1:4243', protocol: 'aap1', statusReports: false } });
+    expect(off.ok && off.value.node.statusReports).toBe(false);
+    expect(problem({ ...minimal, node: { aap: 'tcp:127.0.0.1:4242', protocol: 'aap1', statusReports: true } })).toBe(
+      'gateway config: node.statusReports: AAP v1 cannot request status reports (docs/status-reports.md): use "protocol": "aap2", or leave statusReports out',
+    );
+    expect(problem({ ...minimal, node: { aap: 'tcp:127.0.0.1:4242', protocol: 'aap2', statusReports: 'yes' } })).toMatch(/^gateway config: node\.statusReports: /);
   });
 
   it('refuses text that is not JSON', () => {

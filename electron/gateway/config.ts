@@ -24,7 +24,10 @@
  *   local agreement; 25 is the SMTP port and ION's bpmail topic). Optional: secret (AAP 2.0),
  *   keepaliveSeconds, requestTimeoutMs, reconnect {initialMs, maxMs}, subscriberConfirmDeadlineMs (AAP 2.0;
  *   default 800: uD3TN v0.13 waits 1 s for the subscriber's answer, see AapClientOptions; null = answer
- *   only when the gateway has taken the bundle).
+ *   only when the gateway has taken the bundle). statusReports: every bundle the gateway sends asks for
+ *   reception, forwarding, delivery and deletion reports (RFC 9171 §6.1), which come back to the mail
+ *   agent and are logged, linked to the message (docs/status-reports.md: AAP 2.0 adu_flags; a uD3TN v0.13
+ *   node ignores the request); default true with aap2, and refused with aap1, which cannot ask for them.
  * - mta: the site MTA's SMTP listener, where received mail is replayed.
  * - listen: the outbound SMTP listener the MTA relays remote domains to (port 0 = any free port; the
  *   ready line shows the real one); allowedPeers: client addresses, default loopback.
@@ -67,6 +70,8 @@ export interface GatewayNodeConfig {
   readonly reconnect: { readonly initialMs: number; readonly maxMs: number };
   /** AAP 2.0 only; null = SUCCESS only once the gateway took the bundle. */
   readonly subscriberConfirmDeadlineMs: number | null;
+  /** AAP 2.0 only: sent bundles ask for all four status reports (docs/status-reports.md). */
+  readonly statusReports: boolean;
 }
 
 export interface HostPort {
@@ -118,6 +123,7 @@ const fileSchema = z
         requestTimeoutMs: positive.optional(),
         reconnect: backoff.optional(),
         subscriberConfirmDeadlineMs: positive.nullable().optional(),
+        statusReports: z.boolean().optional(),
       })
       .strict(),
     mta: z.object({ host: text, port: port(1) }).strict(),
@@ -180,6 +186,9 @@ export function isLoopbackHost(host: string): boolean {
 function checkMeaning(c: FileConfig): Result<void> {
   const transport = parseAapAddress(c.node.aap);
   if (!transport.ok) return invalid('node.aap', transport.error.message);
+  if (c.node.statusReports === true && c.node.protocol === 'aap1') {
+    return invalid('node.statusReports', 'AAP v1 cannot request status reports (docs/status-reports.md): use "protocol": "aap2", or leave statusReports out');
+  }
   const domains = new Set<string>();
   for (const [i, r] of c.routes.entries()) {
     const domain = r.domain.toLowerCase();
@@ -245,6 +254,7 @@ export function parseGatewayConfig(textInput: string, baseDir: string): Result<G
       requestTimeoutMs: c.node.requestTimeoutMs ?? GATEWAY_DEFAULTS.requestTimeoutMs,
       reconnect: c.node.reconnect ?? GATEWAY_DEFAULTS.reconnect,
       subscriberConfirmDeadlineMs: c.node.subscriberConfirmDeadlineMs === undefined ? GATEWAY_DEFAULTS.subscriberConfirmDeadlineMs : c.node.subscriberConfirmDeadlineMs,
+      statusReports: c.node.statusReports ?? c.node.protocol === 'aap2',
     },
     mta: c.mta,
     listen: { host: c.listen.host, port: c.listen.port, allowedPeers: c.listen.allowedPeers ?? ['127.0.0.1', '::1'] },

@@ -5,13 +5,20 @@
  * node gets the ipn:N.25 agent; conditions retrying cannot fix end in `failure`.
  *
  * The site MTA is a closed port here: received mail waits in the inbound queue, which is all these
- * tests need (two-sites.int.test.ts covers delivery with real Postfix and Dovecot).
+ * tests need (two-sites.int.test.ts covers delivery with real Postfix and Dovecot). Over AAP 2.0 the
+ * gateway's bundles ask for status reports, which come back to it as administrative records: logged and
+ * linked to the message, never taken for mail, and dropped when unreadable.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeBsmtp, encodeBsmtpMessage } from '../../shared/protocol/bsmtp';
+import { encodeBundle } from '../../shared/protocol/bpv7/bundle';
+import { dtnTimeFromUnixMs } from '../../shared/protocol/bpv7/dtn-time';
+import { BundleFlag } from '../../shared/protocol/bpv7/flags';
+import { encodeMtcpFrame } from '../../shared/protocol/mtcp';
 import { ascii } from '../../shared/test-support/vectors';
 import { startFarsideBpa } from '../bpa/test-support/farside-bpa';
 import type { FarsideBpa } from '../bpa/test-support/farside-bpa';
@@ -68,8 +75,8 @@ async function startGateway(node: Record<string, unknown>, extra: Record<string,
   return { gateway, addresses: started.value, logs };
 }
 
-async function bpa(nodeId: string, aapPort?: number): Promise<FarsideBpa> {
-  const b = await startFarsideBpa(nodeId, aapPort === undefined ? {} : { aap: [`tcp:${LOOPBACK}:${aapPort}`] });
+async function bpa(nodeId: string, aapPort?: number, statusReports = false): Promise<FarsideBpa> {
+  const b = await startFarsideBpa(nodeId, { ...(aapPort === undefined ? {} : { aap: [`tcp:${LOOPBACK}:${aapPort}`] }), statusReports });
   cleanups.push(() => b.stop());
   return b;
 }
@@ -186,6 +193,58 @@ describe('gateway ⇄ BP node', () => {
     if (!sent.ok) throw new Error(sent.error.message);
     const accepted = await until('accepted', () => find(gw.logs, 'inbound-accepted'), gw.logs);
     expect(accepted['bundle']).toBe(`ipn:7.30 ${sent.value.creationTime} ${sent.value.sequence}`);
+  });
+
+  it('over AAP 2.0 asks for status reports, logs each report that comes back linked to its message, and drops an unreadable administrative record', async () => {
+    const node = await bpa('dtn://earth.dtn/', undefined, true);
+    const gw = await startGateway({ aap: aapAddress(node.aap2), protocol: 'aap2' });
+    await until('registered', () => find(gw.logs, 'gateway-registered'), gw.logs);
+    const sink = await agent(node, 'sink');
+    await relay(gw.addresses.smtp.port, 'with receipts');
+    expect(subjectOf(await takeOne(sink))).toBe('with receipts');
+    const handed = await until('handed over', () => find(gw.logs, 'bundle-handed-over'), gw.logs);
+    const report = await until('the delivery report', () => find(gw.logs, 'report-received', (e) => String(e['assertions']).includes('delivered')), gw.logs);
+    expect(report).toMatchObject({
+      reporter: 'dtn://earth.dtn/',
+      subject: handed['bundleId'],
+      assertions: 'delivered',
+      reason: 0,
+      reasonName: 'No additional information',
+      queueId: handed['queueId'],
+      origin: 'mail',
+      messageId: 'with-receipts@earth.example',
+      destination: 'dtn://earth.dtn/sink',
+    });
+    expect(Date.parse(String(report['deliveredAt']))).toBeGreaterThan(Date.now() - 60_000);
+    // the report was no mail: nothing waits for the MTA but nothing was received as mail either
+    expect(gw.gateway.metrics().counters).toMatchObject({ received: 0, status_reports: 1, status_reports_linked: 1, admin_records_dropped: 0 });
+
+    // an administrative record that cannot be read, from another node over MTCP, addressed to the mail agent
+    const mtcp = node.cla['mtcp']?.split(':') ?? [];
+    const garbage = encodeBundle({
+      primary: {
+        version: 7,
+        flags: BundleFlag.ADMIN_RECORD,
+        crcType: 1,
+        destination: { scheme: 'dtn', ssp: '//earth.dtn/email' },
+        source: { scheme: 'dtn', ssp: '//mars.dtn/' },
+        reportTo: { scheme: 'dtn', ssp: 'none' },
+        creation: { time: dtnTimeFromUnixMs(Date.now()), sequence: 1 },
+        lifetime: 60_000,
+      },
+      // a status report cut off after its first bytes
+      blocks: [{ type: 1, number: 1, flags: 0, crcType: 0, data: new Uint8Array([0x82, 0x01, 0x84]) }],
+    });
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(Number(mtcp[2]), mtcp[1], () => socket.end(encodeMtcpFrame(garbage), () => resolve()));
+      socket.once('error', reject);
+    });
+    const dropped = await until('the record dropped', () => find(gw.logs, 'admin-record-dropped'), gw.logs);
+    expect(dropped).toMatchObject({ source: 'dtn://mars.dtn/', size: 3, reason: 'undecodable' });
+    await gw.gateway.idle();
+    expect(find(gw.logs, 'inbound-invalid-object')).toBeUndefined();
+    expect(gw.gateway.metrics().queue.inbound).toBe(0);
+    expect(gw.gateway.metrics().counters).toMatchObject({ received: 0, postmaster_notices: 0, admin_records_dropped: 1 });
   });
 
   it('reports what retrying cannot fix: a configured agent the node cannot have, another AAP version', async () => {

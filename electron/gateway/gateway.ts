@@ -30,6 +30,11 @@
  *   gateway's outbound listener (its transport map), and the DSN travels back over BP like any mail; the
  *   listener takes the null reverse-path. The site MTA's transport map must therefore list the routed
  *   domains (two-sites.int.test.ts shows the whole path with real Postfix).
+ * - Status reports (config node.statusReports, AAP 2.0): every bundle handed to the node asks for
+ *   reception, forwarding, delivery and deletion reports (RFC 9171 §6.1; docs/status-reports.md). They
+ *   come back to the mail agent as administrative records, which the inbound loop never gives to the
+ *   inbound processor: each is logged as one `report-received` line, linked to the message whose bundle
+ *   it is about (report-intake.ts), and counted; a record that cannot be read is logged and dropped.
  * - Stop: no new mail is accepted, the senders finish the hand-over in progress, the node connection is
  *   closed and every bundle already read from it is still committed before the store closes.
  */
@@ -41,7 +46,7 @@ import type { FarsideError, Result } from '../../shared/errors';
 import { parseEid } from '../../shared/protocol/bpv7/eid';
 import { backoffDelay } from '../services/aap-client/backoff';
 import { createAapClient } from '../services/aap-client/client';
-import type { AapClient, AapClientState, ReceivedBundle } from '../services/aap-client/types';
+import type { AapClient, AapClientState, ReceivedBundle, SendOptions } from '../services/aap-client/types';
 import { createBundleSender } from './bundle-sender';
 import type { BundleSender } from './bundle-sender';
 import { GATEWAY_DEFAULTS } from './config';
@@ -53,6 +58,7 @@ import type { GatewayMetrics, MetricsServer, MetricsSnapshot } from './metrics';
 import { createOutboundListener } from './outbound-listener';
 import type { OutboundListener } from './outbound-listener';
 import { createRelayPolicy } from './relay-policy';
+import { adminRecordEvent } from './report-intake';
 import { createRouteTable } from './routes';
 import { createGatewayStore } from './store/gateway-store';
 import type { GatewayStore } from './store/gateway-store';
@@ -125,6 +131,9 @@ export function receivedKey(b: Pick<ReceivedBundle, 'source' | 'payload' | 'bund
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
+/** What every bundle the gateway sends asks for when node.statusReports is on: all four reports. */
+export const ALL_REPORTS: SendOptions = { reports: { reception: true, forwarding: true, delivery: true, deletion: true } };
+
 export function createGateway(deps: GatewayDeps): Gateway {
   const { config } = deps;
   const clock = deps.clock ?? Date.now;
@@ -182,11 +191,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
           stopWaiters.push(done);
         });
 
+  const sendOptions: SendOptions = config.node.statusReports ? ALL_REPORTS : {};
   /** What the senders call: waits while the agent is not registered, then hands the ADU to the node. */
   const sendBundle: SendBundle = async (destination, payload) => {
     for (;;) {
       if (stopping || client === null) return err('CONNECTION_CLOSED', 'the gateway is stopping');
-      if (nodeReady()) return client.send(destination, payload);
+      if (nodeReady()) return client.send(destination, payload, sendOptions);
       await untilNodeReady();
     }
   };
@@ -241,6 +251,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
     if (b.isBibe) {
       // a BIBE PDU is a bundle for a BIBE CLA, never mail: nothing to deliver, nobody to notify
       log({ event: 'inbound-not-mail', source: b.source, size: b.payload.length, reason: 'BIBE protocol data unit' });
+      return;
+    }
+    if (b.isAdminRecord) {
+      // a status report (or another administrative record) is never mail, nor a postmaster matter
+      const s = store;
+      log(adminRecordEvent(b, (id) => s?.handedOverBundle(id)));
       return;
     }
     const adu = { source: b.source, bundleId: receivedKey(b), payload: b.payload };

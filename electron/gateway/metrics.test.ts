@@ -40,6 +40,10 @@ describe('gateway metrics', () => {
       { event: 'inbound-deferred' },
       { event: 'aap-connected' },
       { event: 'dsn-queued' },
+      { event: 'report-received', assertions: 'forwarded', queueId: 7 },
+      { event: 'report-received', assertions: 'delivered', queueId: 7 },
+      { event: 'report-received', assertions: 'deleted', queueId: null },
+      { event: 'admin-record-dropped', reason: 'undecodable' },
     ];
     for (const e of events) m.count(e);
     expect(m.snapshot()).toEqual({
@@ -54,6 +58,9 @@ describe('gateway metrics', () => {
         queued: 1,
         handed_over: 2,
         retries: 2,
+        status_reports: 3,
+        status_reports_linked: 2,
+        admin_records_dropped: 1,
       },
       queue: { outbound: 3, inbound: 1 },
       node: { state: 'connected', endpoint: 'dtn://earth.dtn/email', connected: true },

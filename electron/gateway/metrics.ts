@@ -20,7 +20,7 @@ import type { GatewayLogEvent } from './types';
 
 /** What each counter counts; the Prometheus name is farside_gateway_<name>_total. */
 export const COUNTERS = {
-  received: 'bundles received for the mail agent, whatever became of them',
+  received: 'bundles received for the mail agent, whatever became of them (administrative records are counted apart)',
   delivered: 'recipients the site MTA accepted a received message for',
   delivery_failed: 'recipients the site MTA refused for good (a DSN goes back where NOTIFY asks)',
   postmaster_notices: 'invalid objects handed to the local postmaster',
@@ -30,6 +30,9 @@ export const COUNTERS = {
   queued: 'outbound BSMTP bundles queued from mail the site MTA relayed',
   handed_over: 'bundles handed to the BP node (mail and DSNs)',
   retries: 'failed attempts that will be repeated: hand-overs to the node and deliveries into the MTA',
+  status_reports: 'BPv7 status reports received for the mail agent (RFC 9171 §6.1), one per report',
+  status_reports_linked: 'status reports about a bundle this gateway handed to the node',
+  admin_records_dropped: 'administrative records received that were not readable status reports',
 } as const;
 
 export type CounterName = keyof typeof COUNTERS;
@@ -69,6 +72,10 @@ function countersOf(e: GatewayLogEvent): readonly (readonly [CounterName, number
     case 'bundle-send-failed':
     case 'inbound-deferred':
       return [['retries', 1]];
+    case 'report-received':
+      return e['queueId'] === null || e['queueId'] === undefined ? [['status_reports', 1]] : [['status_reports', 1], ['status_reports_linked', 1]];
+    case 'admin-record-dropped':
+      return [['admin_records_dropped', 1]];
     default:
       return [];
   }

@@ -10,7 +10,9 @@
  * The delivery-evidence path under test: Mars's gateway replays NOTIFY=SUCCESS into Mars's Postfix, which
  * sends its own DSN to alice@earth.example; earth.example is in Mars's transport map, so Postfix relays the
  * DSN to Mars's gateway listener, which routes it over BP to Earth's gateway, which replays it into
- * Earth's Postfix and so into Alice's inbox.
+ * Earth's Postfix and so into Alice's inbox. Both nodes send BPv7 status reports (-r), so the bundles of
+ * Earth's gateway (AAP 2.0: it asks for them) come back reported: forwarded by Earth's node, received
+ * and delivered by Mars's, each linked to its message in Earth's gateway log.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { request } from 'node:http';
@@ -189,8 +191,8 @@ function httpGet(port: number, path: string): Promise<string> {
 beforeAll(async () => {
   const t0 = Date.now();
   const [earthBpa, marsBpa, venusBpa, earthListen, marsListen] = await Promise.all([
-    startFarsideBpa('dtn://earth.dtn/', { maxBundleSize: MiB }),
-    startFarsideBpa('dtn://mars.dtn/', { maxBundleSize: MiB }),
+    startFarsideBpa('dtn://earth.dtn/', { maxBundleSize: MiB, statusReports: true }),
+    startFarsideBpa('dtn://mars.dtn/', { maxBundleSize: MiB, statusReports: true }),
     startFarsideBpa('dtn://venus.dtn/'),
     freePort(),
     freePort(),
@@ -266,6 +268,24 @@ describe('two sites: Earth and Mars, each Postfix + Dovecot + embedded BPA + gat
     const back = logged(mars, 'bundle-handed-over', (e) => e['origin'] === 'mail' && e['destination'] === EARTH_GW);
     expect(back).toBeDefined();
     expect(logged(earth, 'inbound-accepted', (e) => e['bundle'] === back?.['bundleId'])).toBeDefined();
+
+    // BPv7 status reports about the mail's bundle reached Earth's gateway, linked to the message: Earth's
+    // node forwarded it, Mars's node received it and delivered it to Mars's gateway (not the mailbox: the
+    // DSN above says that)
+    const aboutAlice = (e: GatewayLogEvent): boolean => e['subject'] === out?.['bundleId'];
+    const delivered = await until('the delivery report at Earth', () => logged(earth, 'report-received', (e) => aboutAlice(e) && e['assertions'] === 'delivered'));
+    expect(delivered).toMatchObject({ reporter: 'dtn://mars.dtn/', reason: 0, queueId: out?.['queueId'], origin: 'mail', messageId: 'two-sites-1@earth.example', destination: MARS_GW });
+    expect(Date.parse(String(delivered['deliveredAt']))).toBeGreaterThanOrEqual(t0);
+    // the forwarding report comes once Earth's node counts the bundle as sent (the link stayed up a while)
+    const reports = await until('three reports about the mail', () => {
+      const r = earth.logs.filter((e) => e.event === 'report-received' && aboutAlice(e));
+      return r.length >= 3 ? r : undefined;
+    });
+    expect(reports.map((e) => `${String(e['reporter'])} ${String(e['assertions'])}`).sort()).toEqual(['dtn://earth.dtn/ forwarded', 'dtn://mars.dtn/ delivered', 'dtn://mars.dtn/ received']);
+    expect(reports.every((e) => e['messageId'] === 'two-sites-1@earth.example')).toBe(true);
+    // the reports were no mail: nothing reached Earth's postmaster
+    expect(logged(earth, 'inbound-invalid-object')).toBeUndefined();
+    expect(logged(earth, 'admin-record-dropped')).toBeUndefined();
     console.log(`Earth Postfix → Bob's inbox ${tDelivered} ms; DSN in Alice's inbox ${tDsn} ms`);
   });
 
@@ -333,6 +353,13 @@ describe('two sites: Earth and Mars, each Postfix + Dovecot + embedded BPA + gat
     expect(fragments.length).toBeGreaterThanOrEqual(20);
     expect(fragments.every((e) => (e['bytes'] as number) <= MiB)).toBe(true);
     expect(mars.bpa.events.find((e) => e.event === 'bundle.reassembled' && e['bytes'] === size)).toBeDefined();
+    // a report about each fragment Mars received, linked to the message by its source and creation timestamp
+    const fragmentReports = await until('a reception report for every fragment', () => {
+      const r = earth.logs.filter((e) => e.event === 'report-received' && e['assertions'] === 'received' && e['subject'] === handed?.['bundleId']);
+      return r.length >= fragments.length ? r : undefined;
+    });
+    expect(fragmentReports.every((e) => typeof e['fragmentOffset'] === 'number' && e['messageId'] === 'two-sites-big@earth.example')).toBe(true);
+    expect(new Set(fragmentReports.map((e) => e['fragmentOffset'])).size).toBe(fragments.length);
     const at = (site: Site, event: string, match: (e: GatewayLogEvent) => boolean): number => Number(logged(site, event, match)?.['at']) - t0;
     const isBig = (e: GatewayLogEvent): boolean => e['messageId'] === 'two-sites-big@earth.example';
     console.log(
@@ -392,6 +419,15 @@ describe('two sites: Earth and Mars, each Postfix + Dovecot + embedded BPA + gat
 
   it('shows the traffic on the metrics endpoints, with empty queues at the end', async () => {
     await Promise.all([earth.gateway.idle(), mars.gateway.idle()]);
+    // status reports still on their way change Earth's counters: wait until none came for longer than
+    // a node takes to confirm a forwarding (2 s)
+    let seen = -1;
+    let since = Date.now();
+    await until('the status reports to settle', () => {
+      const n = earth.logs.filter((e) => e.event === 'report-received').length;
+      if (n !== seen) [seen, since] = [n, Date.now()];
+      return Date.now() - since > 2500 ? true : undefined;
+    });
     const marsPort = mars.addresses.metrics?.port ?? 0;
     const text = await httpGet(marsPort, '/metrics');
     const value = (name: string): number => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
@@ -405,6 +441,7 @@ describe('two sites: Earth and Mars, each Postfix + Dovecot + embedded BPA + gat
     const json = JSON.parse(await httpGet(earth.addresses.metrics?.port ?? 0, '/metrics.json')) as { counters: Record<string, number> };
     expect(json.counters['handed_over']).toBeGreaterThanOrEqual(4);
     expect(json.counters['received']).toBeGreaterThanOrEqual(2);
+    expect(json.counters['status_reports_linked']).toBeGreaterThanOrEqual(3);
     expect(earth.gateway.metrics().counters).toEqual(json.counters);
   });
 });

@@ -91,6 +91,42 @@ describe('gateway store', () => {
     expect(again.getBundle(b!.id)?.attempts).toBe(1);
   });
 
+  it('finds a handed-over bundle by the bundle ID recorded at hand-over (what a status report names), with an index', () => {
+    const path = fresh();
+    const s = openStore(path);
+    const [a, b] = s.enqueueBundles(
+      [
+        { origin: 'mail', destination: 'dtn://mars.dtn/email', messageId: 'm1@x', envid: 'e1', recipients: 1, bsmtp: ascii('EHLO a\r\nQUIT\r\n') },
+        { origin: 'dsn', destination: 'dtn://mars.dtn/email', messageId: null, envid: null, recipients: 1, bsmtp: ascii('EHLO b\r\nQUIT\r\n') },
+      ],
+      500,
+    );
+    expect(s.handedOverBundle('dtn://earth.dtn/email 1000 1')).toBeUndefined();
+    s.markHandedOver(a!.id, 'dtn://earth.dtn/email 1000 1', 600);
+    s.markHandedOver(b!.id, 'dtn://earth.dtn/email 1000 2', 600);
+    expect(s.handedOverBundle('dtn://earth.dtn/email 1000 1')).toMatchObject({ id: a!.id, messageId: 'm1@x', origin: 'mail' });
+    expect(s.handedOverBundle('dtn://earth.dtn/email 1000 2')).toMatchObject({ id: b!.id, origin: 'dsn' });
+    expect(s.handedOverBundle('dtn://earth.dtn/email 1000 3')).toBeUndefined();
+    s.close();
+    const db = new Database(path, { readonly: true });
+    const plan = db.prepare("EXPLAIN QUERY PLAN SELECT id FROM outbound WHERE bundle_id = 'x'").all() as { detail: string }[];
+    db.close();
+    expect(plan.map((p) => p.detail).join()).toContain('outbound_by_bundle');
+  });
+
+  it('adds the bundle ID index to a version-1 store written before it existed', () => {
+    const path = fresh();
+    openStore(path).close();
+    const raw = new Database(path);
+    raw.exec('DROP INDEX outbound_by_bundle');
+    raw.close();
+    openStore(path).close();
+    const db = new Database(path, { readonly: true });
+    const names = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all() as { name: string }[]).map((r) => r.name);
+    db.close();
+    expect(names).toContain('outbound_by_bundle');
+  });
+
   it('remembers received keys and (Message-ID, recipient) pairs across a reopen, case-insensitively', () => {
     const path = fresh();
     const s = openStore(path);

@@ -26,7 +26,7 @@ import Database from 'better-sqlite3';
 import { err, ok } from '../../../shared/errors';
 import type { Result } from '../../../shared/errors';
 import type { EsmtpParams } from '../../../shared/protocol/bsmtp';
-import { SCHEMA_SQL, SCHEMA_VERSION } from './schema';
+import { SCHEMA_INDEXES_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema';
 
 export type BundleOrigin = 'mail' | 'dsn';
 
@@ -119,6 +119,8 @@ export interface GatewayStore {
   getBundle(id: number): QueuedBundle | undefined;
   bundlePayload(id: number): Uint8Array | undefined;
   markHandedOver(id: number, bundleId: string, now: number): void;
+  /** The bundle handed over as `bundleId` (bundleIdText form), if any: what a status report is about. */
+  handedOverBundle(bundleId: string): QueuedBundle | undefined;
   deferBundle(id: number, nextAttemptAt: number): void;
   /** Earliest next attempt among `origin`'s bundles not handed over, or null. */
   nextBundleDueAt(origin: BundleOrigin): number | null;
@@ -241,6 +243,7 @@ export function createGatewayStore(opts: { readonly path: string }): Result<Gate
       db.close();
       return err('UNSUPPORTED', `the gateway store at ${opts.path} has schema version ${String(version)}; this Farside reads version ${SCHEMA_VERSION}`);
     }
+    db.exec(SCHEMA_INDEXES_SQL);
   } catch (e) {
     db.close();
     return err('IO_ERROR', `cannot prepare the gateway store at ${opts.path}: ${e instanceof Error ? e.message : String(e)}`);
@@ -255,6 +258,7 @@ export function createGatewayStore(opts: { readonly path: string }): Result<Gate
     due: db.prepare(`SELECT ${OUTBOUND_COLUMNS} FROM outbound WHERE bundle_id IS NULL AND origin = ? AND next_attempt_at <= ? ORDER BY id LIMIT ?`),
     pending: db.prepare(`SELECT ${OUTBOUND_COLUMNS} FROM outbound WHERE bundle_id IS NULL ORDER BY id LIMIT ?`),
     handedOver: db.prepare('UPDATE outbound SET bundle_id = ?, handed_at = ?, attempts = attempts + 1 WHERE id = ?'),
+    byBundleId: db.prepare(`SELECT ${OUTBOUND_COLUMNS} FROM outbound WHERE bundle_id = ? ORDER BY id DESC LIMIT 1`),
     deferBundle: db.prepare('UPDATE outbound SET next_attempt_at = ?, attempts = attempts + 1 WHERE id = ?'),
     nextBundle: db.prepare('SELECT MIN(next_attempt_at) AS t FROM outbound WHERE bundle_id IS NULL AND origin = ?'),
     queuedOf: db.prepare('SELECT COUNT(*) AS n FROM outbound WHERE bundle_id IS NULL AND origin = ?'),
@@ -309,6 +313,10 @@ export function createGatewayStore(opts: { readonly path: string }): Result<Gate
     },
     markHandedOver(id, bundleId, now) {
       withDurability('process', () => q.handedOver.run(bundleId, now, id));
+    },
+    handedOverBundle(bundleId) {
+      const r = q.byBundleId.get(bundleId) as OutboundRow | undefined;
+      return r === undefined ? undefined : toQueued(r);
     },
     deferBundle(id, nextAttemptAt) {
       withDurability('process', () => q.deferBundle.run(nextAttemptAt, id));

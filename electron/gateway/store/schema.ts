@@ -63,3 +63,12 @@ CREATE TABLE seen_messages (
 ) WITHOUT ROWID;
 CREATE INDEX seen_by_time ON seen_messages (seen_at);
 `;
+
+/**
+ * Indexes added after version 1 was first written: created when a store is opened (IF NOT EXISTS), so a
+ * version-1 store made before them gets them too. `outbound_by_bundle` finds the message a BPv7 status
+ * report is about by the bundle ID recorded at hand-over (gateway.ts, RFC 9171 §6.1.1).
+ */
+export const SCHEMA_INDEXES_SQL = `
+CREATE INDEX IF NOT EXISTS outbound_by_bundle ON outbound (bundle_id) WHERE bundle_id IS NOT NULL;
+`;
