@@ -252,7 +252,8 @@ export function createBpa(deps: CreateBpaDeps): Result<Bpa> {
     index,
     log,
     delivered(t, bundle) {
-      index.remove(t);
+      // delivery.ts commits removals before the next hand-over; in a stream the next put does it.
+      index.remove(t, { withNextWrite: true });
       log({ event: 'bundle.delivered', id: t.id, agent: t.destination, bytes: payloadBlockOf(bundle)?.data.length ?? 0, admin: hasFlag(bundle.primary.flags, BundleFlag.ADMIN_RECORD) });
       reporter.report(bundle, t.id, 'delivered', StatusReason.NO_ADDITIONAL_INFORMATION);
     },

@@ -59,8 +59,14 @@ export interface BundleIndex {
   bytes(t: Tracked): Result<Uint8Array>;
   /** Decoded (CRCs already checked when it was stored, so not again). */
   decode(t: Tracked): Result<Bundle>;
-  /** Delete from the store and forget; false when the store did not have it any more. */
-  remove(t: Tracked): boolean;
+  /**
+   * Delete from the store and forget; false when the store did not have it any more. The store commits
+   * deletes in batches (store/bundle-store.ts); `withNextWrite` asks for the next put, `commitRemovals`
+   * commits them now.
+   */
+  remove(t: Tracked, opts?: { readonly withNextWrite?: boolean }): boolean;
+  /** Commit the removals made so far (before a hand-over to an agent: see delivery.ts). */
+  commitRemovals(): void;
   /** Forget without touching the store (the store already deleted it: expiry). */
   forget(t: Tracked): void;
   cachedBytes(): number;
@@ -129,11 +135,12 @@ export function createBundleIndex(store: BundleStore, codec: CodecOptions, cache
       const d = decodeBundle(bytes.value, decodeOpts);
       return d.ok ? ok(d.value.bundle) : d;
     },
-    remove(t) {
-      const had = t.gone ? false : store.delete(t.id);
+    remove(t, opts) {
+      const had = t.gone ? false : store.delete(t.id, opts);
       forget(t);
       return had;
     },
+    commitRemovals: () => store.flushDeletes(),
     forget,
     cachedBytes: () => cached,
   };

@@ -12,6 +12,12 @@
  * agent's sink resolved true. A sink that answers false keeps the bundle and stops the queue: it goes
  * on when the endpoint is registered again, or after RETRY_MS while the same registration stays (a
  * connection whose write failed is normally gone by then).
+ *
+ * Delivery is at least once: a crash between the hand-over and the commit of the bundle's deletion
+ * delivers it again after the restart. The store defers deletes (store/bundle-store.ts), so before each
+ * hand-over the removals made so far are committed: at most the one ADU in hand-over per endpoint can
+ * come twice. A delivered bundle's deletion goes with the next put (bpa.ts), so in a stream the next
+ * received bundle's commit has done that already.
  */
 import { err, ok, toLogFormat, type Result } from '../../shared/errors';
 import { decodeAdminRecord } from '../../shared/protocol/bpv7/admin-record';
@@ -135,6 +141,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
         }
         let taken = false;
         try {
+          index.commitRemovals();
           taken = await reg.sink.deliver(aduOf(t, bundle.value));
         } catch (e) {
           log({ event: 'bundle.delivery_failed', id: t.id, agent: q.eid, error: e instanceof Error ? e.message : String(e) });

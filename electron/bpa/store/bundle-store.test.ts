@@ -171,12 +171,58 @@ describe('update, delete and lists', () => {
     expect(codeOf(store.update('1', { state: 'gone' as unknown as 'forward' }))).toBe('INVALID_ARGUMENT');
   });
 
-  it('delete removes row, counters and blob file', () => {
+  it('delete removes row, counters and blob file (the file once the delete is committed)', () => {
     const store = openStore();
     store.put(bundle('big', { bytes: bytes(1000, 9) }));
     expect(store.delete('big')).toBe(true);
     expect(store.delete('big')).toBe(false);
     expect(store.usage().bytes).toBe(0);
+    expect(codeOf(store.get('big'))).toBe('NOT_FOUND');
+    expect(readdirSync(join(dir, 'bundles.db.blobs'))).toEqual(['1.bundle']);
+    store.flushDeletes();
+    expect(readdirSync(join(dir, 'bundles.db.blobs'))).toEqual([]);
+  });
+
+  it('a deferred delete is gone for every reader at once; a put of the same id commits it', () => {
+    let store = openStore();
+    store.put(bundle('a', { bytes: bytes(1000, 1) }));
+    store.put(bundle('b'));
+    expect(store.delete('a')).toBe(true);
+    expect(codeOf(store.get('a'))).toBe('NOT_FOUND');
+    expect(codeOf(store.update('a', { state: 'deliver' }))).toBe('NOT_FOUND');
+    expect(store.has('a')).toBe(true);
+    expect(store.listByState('forward').map((m) => m.id)).toEqual(['b']);
+    // The same id may be stored again before the delete was committed: no CONFLICT, the new bytes win.
+    expect(store.delete('b')).toBe(true);
+    expect(codeOf(store.put(bundle('b', { bytes: bytes(2000, 2) })))).toBe('ok');
+    expect(readdirSync(join(dir, 'bundles.db.blobs'))).toEqual(['3.bundle']);
+    store = reopen(store);
+    expect(codeOf(store.get('a'))).toBe('NOT_FOUND');
+    const b = store.get('b');
+    expect(b.ok && b.value.bytes).toEqual(bytes(2000, 2));
+    expect(store.usage().bundles).toBe(1);
+  });
+
+  it('a delete asked to go with the next write is committed by the next put', () => {
+    const store = openStore();
+    store.put(bundle('kept-for-later', { bytes: bytes(1000, 1) }));
+    store.put(bundle('delivered', { bytes: bytes(1000, 2) }));
+    store.delete('kept-for-later');
+    store.put(bundle('c'));
+    expect(readdirSync(join(dir, 'bundles.db.blobs')).sort()).toEqual(['1.bundle', '2.bundle']);
+    store.delete('delivered', { withNextWrite: true });
+    store.put(bundle('d'));
+    expect(readdirSync(join(dir, 'bundles.db.blobs'))).toEqual([]);
+    expect([store.has('kept-for-later'), store.has('delivered'), store.has('c'), store.has('e')]).toEqual([true, true, true, false]);
+  });
+
+  it('an idle store commits its deferred deletes within a moment', async () => {
+    const store = openStore();
+    store.put(bundle('big', { bytes: bytes(1000, 9) }));
+    store.delete('big');
+    expect(readdirSync(join(dir, 'bundles.db.blobs'))).toEqual(['1.bundle']);
+    const deadline = Date.now() + 2000;
+    while (readdirSync(join(dir, 'bundles.db.blobs')).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(readdirSync(join(dir, 'bundles.db.blobs'))).toEqual([]);
   });
 });

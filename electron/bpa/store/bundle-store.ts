@@ -7,6 +7,19 @@
  * crash, which can lose the last commits. durability 'power' sets synchronous=FULL (the WAL is fsynced at
  * every commit) and fsyncs blob files and their directory, at the price of an fsync per put.
  *
+ * Deletes are deferred and batched: delete() takes the bundle out at once for every reader of this store
+ * (get, update, the lists, usage, a new put of the same id), but its row is deleted, and its id
+ * recorded in `seen`, by a later commit: a put's once DELETE_BATCH deletes are waiting, or at once
+ * when a delete asked to go with the next write (`withNextWrite`), markSeen, flushDeletes, close, or a
+ * timer DELETE_FLUSH_MS after the first waiting delete. Deleting rows that were put long before (a
+ * sender deletes 2 s after the write) touches other pages than the put, so one commit of a run of them
+ * writes far fewer pages than a commit each. A delete lost to a crash brings the bundle back at the
+ * next start, still a duplicate to `has`: the BPA sends it again (the receiver's durable seen-ids
+ * suppress it) or delivers it again (at least once: see delivery.ts).
+ *
+ * `seen` holds the ids of bundles that left the store (and of bundles never stored, markSeen); a
+ * stored bundle's id is its row's. So a put writes its row only, and `has` looks at both tables.
+ *
  * Limits are checked before anything is written, from counters kept in memory (loaded at open): the store
  * is the only user of its database. It holds SQLite's exclusive lock from open to close
  * (locking_mode=EXCLUSIVE), so a second store, or a second `farside bpa` on the same directory, is
@@ -26,6 +39,12 @@ import { BUNDLE_STATES } from './types';
 import type { BundleMeta, BundleState, BundleStore, BundleStoreOptions, NewBundle, StoreRecovery } from './types';
 
 const DEFAULT_INLINE_MAX_BYTES = 64 * 1024;
+/** A put commits the deferred deletes with it once this many are waiting (see the file comment). */
+const DELETE_BATCH = 64;
+/** An idle store commits its deferred deletes this long after the first one. */
+const DELETE_FLUSH_MS = 50;
+/** More deferred deletes than this are committed at once, put or no put: one transaction stays small. */
+const DELETE_FLUSH_COUNT = 4096;
 
 interface MetaRow {
   id: string;
@@ -53,6 +72,10 @@ interface FileRow {
   seq: number;
   size: number;
   in_file: number;
+}
+
+interface DeletedRow extends FileRow {
+  expires_at: number;
 }
 
 function toMeta(r: MetaRow): BundleMeta {
@@ -173,8 +196,8 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
   const selectExists = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM bundles WHERE id = ?');
   const selectSeen = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM seen WHERE id = ?');
   const selectData = db.prepare<[string], DataRow>(`SELECT ${META_COLUMNS}, seq, in_file, data FROM bundles WHERE id = ?`);
-  const selectFile = db.prepare<[string], FileRow>('SELECT id, seq, size, in_file FROM bundles WHERE id = ?');
-  const deleteBundle = db.prepare<[string]>('DELETE FROM bundles WHERE id = ?');
+  const selectDeleted = db.prepare<[string], DeletedRow>('SELECT id, seq, size, in_file, expires_at FROM bundles WHERE id = ?');
+  const deleteRow = db.prepare<[number]>('DELETE FROM bundles WHERE seq = ?');
   const listState = db.prepare<[string], MetaRow>(`SELECT ${META_COLUMNS} FROM bundles WHERE state = ? ORDER BY seq`);
   const listNode = db.prepare<[string], MetaRow>(`SELECT ${META_COLUMNS} FROM bundles WHERE destination_node = ? ORDER BY seq`);
   const listAgent = db.prepare<[string], MetaRow>(`SELECT ${META_COLUMNS} FROM bundles WHERE agent = ? AND state = 'deliver' ORDER BY seq`);
@@ -197,11 +220,61 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
     if (seenCount > maxSeen) seenCount -= evictSeen.run(seenCount - maxSeen + Math.ceil(maxSeen / 100)).changes;
   }
 
-  const putTx = db.transaction((row: Record<string, unknown>, id: string, expiresAt: number) => {
+  /** Deleted, not yet committed (see the file comment). */
+  let pending = new Map<string, DeletedRow>();
+  /** A waiting delete asked to be committed with the next write. */
+  let pendingSoon = false;
+  let flushTimer: NodeJS.Timeout | undefined;
+
+  function deletePending(): void {
+    for (const row of pending.values()) {
+      deleteRow.run(row.seq);
+      remember(row.id, row.expires_at);
+    }
+  }
+
+  /** After the commit that deleted the pending rows: their blob files go (a crash before leaves orphans for the sweep). */
+  function deleted(): void {
+    const rows = pending;
+    pending = new Map();
+    pendingSoon = false;
+    clearTimeout(flushTimer);
+    flushTimer = undefined;
+    for (const row of rows.values()) if (row.in_file === 1) removeFile(row.seq);
+  }
+
+  const putTx = db.transaction((row: Record<string, unknown>, withDeletes: boolean) => {
+    if (withDeletes) deletePending();
     insertBundle.run(row);
+  });
+  const markSeenTx = db.transaction((id: string, expiresAt: number) => {
+    deletePending();
     remember(id, expiresAt);
   });
-  const markSeenTx = db.transaction(remember);
+  const deleteTx = db.transaction(deletePending);
+
+  function flushDeletes(): void {
+    if (pending.size === 0) return;
+    deleteTx();
+    deleted();
+  }
+
+  function flushLater(): void {
+    if (pending.size >= DELETE_FLUSH_COUNT) {
+      flushDeletes();
+      return;
+    }
+    if (flushTimer !== undefined) return;
+    flushTimer = setTimeout(() => {
+      flushTimer = undefined;
+      try {
+        flushDeletes();
+      } catch {
+        // The disk failed: the deletes stay pending and go with the next put, flush or close.
+      }
+    }, DELETE_FLUSH_MS);
+    flushTimer.unref();
+  }
 
   function removeFile(seq: number): void {
     try {
@@ -226,9 +299,11 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
           `bundle store full: ${count} bundles, ${totalBytes} bytes held; limits ${maxBundles} bundles, ${maxBytes} bytes; refused ${size}-byte bundle ${entry.id}`,
         );
       }
-      if (selectExists.get(entry.id) !== undefined) return err('CONFLICT', `bundle ${entry.id} is already stored`);
+      if (selectExists.get(entry.id) !== undefined && !pending.has(entry.id)) return err('CONFLICT', `bundle ${entry.id} is already stored`);
       const seq = lastSeq + 1;
       const inFile = size > inlineMaxBytes;
+      // A put of an id whose delete is waiting must delete the old row first (the id is unique).
+      const withDeletes = pending.size > 0 && (pendingSoon || pending.size >= DELETE_BATCH || pending.has(entry.id));
       try {
         if (inFile) blobs.write(seq, entry.bytes);
         putTx(
@@ -250,13 +325,13 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
             inFile: inFile ? 1 : 0,
             data: inFile ? null : asBuffer(entry.bytes),
           },
-          entry.id,
-          entry.expiresAt,
+          withDeletes,
         );
       } catch (e) {
         if (inFile) removeFile(seq);
         return err('IO_ERROR', `cannot store bundle ${entry.id}: ${message(e)}`);
       }
+      if (withDeletes) deleted();
       lastSeq = seq;
       count++;
       totalBytes += size;
@@ -264,7 +339,7 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
     },
 
     get(id) {
-      const row = selectData.get(id);
+      const row = pending.has(id) ? undefined : selectData.get(id);
       if (row === undefined) return err('NOT_FOUND', `no bundle ${id} in the store`);
       let bytes: Uint8Array;
       if (row.in_file === 1) {
@@ -293,6 +368,7 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
         sets.push(`${column} = ?`);
         values.push(value);
       }
+      if (pending.has(id)) return err('NOT_FOUND', `no bundle ${id} in the store`);
       if (sets.length === 0) return selectExists.get(id) === undefined ? err('NOT_FOUND', `no bundle ${id} in the store`) : ok(undefined);
       try {
         const r = db.prepare(`UPDATE bundles SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
@@ -302,41 +378,51 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
       }
     },
 
-    delete(id) {
-      const row = selectFile.get(id);
+    delete(id, opts) {
+      if (pending.has(id)) return false;
+      const row = selectDeleted.get(id);
       if (row === undefined) return false;
-      deleteBundle.run(id);
+      pending.set(id, row);
+      if (opts?.withNextWrite === true) pendingSoon = true;
       count--;
       totalBytes -= row.size;
-      if (row.in_file === 1) removeFile(row.seq);
+      flushLater();
       return true;
     },
 
+    flushDeletes,
+
     has(id) {
-      return selectSeen.get(id) !== undefined;
+      return selectSeen.get(id) !== undefined || selectExists.get(id) !== undefined;
     },
 
     markSeen(id, expiresAt) {
       markSeenTx(id, expiresAt);
+      deleted();
     },
 
     listByState(state) {
+      flushDeletes();
       return listState.all(state).map(toMeta);
     },
 
     listForDestinationNode(nodeId) {
+      flushDeletes();
       return listNode.all(nodeIdOf(nodeId) ?? nodeId).map(toMeta);
     },
 
     listForAgent(agentEid) {
+      flushDeletes();
       return listAgent.all(agentEid).map(toMeta);
     },
 
     listForContact(contactId) {
+      flushDeletes();
       return listContact.all(contactId).map(toMeta);
     },
 
     expire(now) {
+      flushDeletes();
       const rows = selectExpired.all(now);
       db.transaction(() => {
         deleteExpired.run(now);
@@ -351,6 +437,7 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
     },
 
     nextExpiry() {
+      flushDeletes();
       return selectNextExpiry.get()?.t ?? undefined;
     },
 
@@ -359,7 +446,12 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
     },
 
     close() {
-      db.close();
+      try {
+        flushDeletes();
+      } finally {
+        clearTimeout(flushTimer);
+        db.close();
+      }
     },
   };
   return ok(store);

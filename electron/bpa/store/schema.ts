@@ -2,9 +2,11 @@
  * The store's SQLite schema (user_version 1). `seq` (the rowid) orders bundles by put and names blob files;
  * `data` is NULL when the bytes are in a blob file (blob-files.ts). `destination_node` is the routing
  * key of the destination (router/routing-key.ts), so bundles for one peer node are found by index.
- * `seen` remembers bundle ids until their expiry for duplicate suppression (RFC 9171 §5.6 step 1 and
- * §5.7 leave the policy to the node; uD3TN keeps every delivered id until the bundle's deadline,
- * bundle_processor.c bundle_record_add_and_check_known).
+ * `seen` remembers the ids of bundles that left the store (and of bundles dropped unstored) until their
+ * expiry, for duplicate suppression together with the ids in `bundles` (RFC 9171 §5.6 step 1 and §5.7
+ * leave the policy to the node; uD3TN keeps every delivered id until the bundle's deadline,
+ * bundle_processor.c bundle_record_add_and_check_known). A store written before ids went into `seen` at
+ * deletion (rather than at put) has them in both: the same answers.
  *
  * Indexes are few on purpose: every index is written at each put and delete, and the store's speed is
  * the BPA's (1 KiB put+delete: about 3,200/s with an index per list query, 5,100/s with only the expiry

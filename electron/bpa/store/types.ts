@@ -113,8 +113,14 @@ export interface BundleStore {
   get(id: string): Result<StoredBundle>;
   /** Change state and hints; NOT_FOUND when absent. */
   update(id: string, patch: BundlePatch): Result<void>;
-  /** Remove a bundle (it stays "seen" until it expires); false when it was not there. */
-  delete(id: string): boolean;
+  /**
+   * Remove a bundle (it stays "seen" until it expires); false when it was not there. Gone at once for
+   * every reader of the store; committed in a batch shortly after (bundle-store.ts), or with the next
+   * put or markSeen when `withNextWrite`: a crash just after a delete may bring the bundle back.
+   */
+  delete(id: string, opts?: { readonly withNextWrite?: boolean }): boolean;
+  /** Commit the deletes made so far now (throws when the disk fails). */
+  flushDeletes(): void;
   /** True when the bundle is stored or was seen before and has not expired since (duplicate suppression). */
   has(id: string): boolean;
   /** Remember an id without storing a bundle, e.g. a reassembled ADU's original bundle after delivery. */
