@@ -2,8 +2,9 @@
  * The two-site demo for real (issue 4, `npm run demo`): two private Dovecot + Postfix stacks, two
  * gateways and two embedded BPAs, with a short one-way light time. In process: every key step appears, in
  * the order a mail takes them, for Alice's fragmented mail, Bob's reply and both DSNs; the light time shows
- * between hand-over and arrival; and after the stop no process of the stacks runs and the directory is
- * gone. As a child (`farside demo --quiet`): exit status 0, only the summary printed, and the process ends
+ * between hand-over and arrival; the BPv7 status reports about each mail's bundle reach the gateway that
+ * sent it (one per fragment forwarded and received, one delivered) and are counted in the summary; and
+ * after the stop no process of the stacks runs and the directory is gone. As a child (`farside demo --quiet`): exit status 0, only the summary printed, and the process ends
  * by itself (nothing left holding it open).
  */
 import { spawn } from 'node:child_process';
@@ -72,6 +73,24 @@ describe('farside demo', () => {
       expect(indexOf(steps, 'mailbox', dsn)).toBeLessThan(indexOf(steps, 'dsn-in-inbox', about));
     }
     expect(steps.some((s) => s.tone === 'bad' || s.tone === 'fatal')).toBe(false);
+
+    // BPv7 status reports, each told once where it arrives: at the sending site's gateway
+    const reports = (message: string, status: 'forwarded' | 'received' | 'delivered' | 'deleted'): Step[] =>
+      steps.filter((s) => s.kind === 'report-received' && s.message === message && s.statuses?.includes(status) === true);
+    expect(reports(alice, 'forwarded')).toHaveLength(fragments.length);
+    expect(reports(alice, 'received')).toHaveLength(fragments.length);
+    expect(reports(alice, 'delivered')).toHaveLength(1);
+    expect(reports(alice, 'deleted')).toHaveLength(0);
+    expect(steps.filter((s) => s.kind === 'report-received' && s.message === alice).every((s) => s.site === 'earth')).toBe(true);
+    // the delivery report comes back a light time after Mars's node delivered the mail to its gateway
+    const deliveredAtMars = steps[indexOf(steps, 'delivered-to-agent', alice)];
+    expect((reports(alice, 'delivered')[0]?.at ?? 0) - (deliveredAtMars?.at ?? 0)).toBeGreaterThanOrEqual(OWLT_MS);
+    for (const status of ['forwarded', 'received', 'delivered'] as const) expect(reports(bob, status).map((s) => s.site)).toEqual(['mars']);
+    expect(text).toMatch(/← status report from dtn:\/\/mars\.dtn\/: received fragment 1\/\d+ of Alice's mail at \+\d+\.\d\d s \(20\d\d-/);
+    expect(text).toContain("delivered Alice's mail to dtn://mars.dtn/email");
+    expect(text).toContain('not yet the mailbox: the DSN tells that');
+    expect(text).toMatch(new RegExp(`BPv7 status reports received +${fragments.length} forwarded, ${fragments.length} received, 1 delivered \\(delivery report \\+\\d+\\.\\d\\d s\\) +1 forwarded, 1 received, 1 delivered`));
+    expect(text).not.toContain('none were sent');
 
     // what a viewer reads
     expect(text).toContain('fragment 1 of ');

@@ -4,6 +4,7 @@
  * queue rows, bundle IDs and fragment IDs. Every link is learnt from a log line; nothing is assumed.
  */
 import type { ParsedDsn } from '../../../shared/mail/dsn';
+import type { StatusItem } from '../../../shared/protocol/bpv7/status-report';
 import type { AttachmentFacts, MessageFacts } from './mail-facts';
 import type { SiteKey } from './site';
 
@@ -48,6 +49,10 @@ export interface Journey {
   inbox?: { readonly at: number; readonly uid: number; readonly facts: MessageFacts; readonly intact: boolean };
   /** The DSN that came back about this message. */
   dsn?: { readonly at: number; readonly messageId: string; readonly report: ParsedDsn };
+  /** BPv7 status reports about its bundle (or its fragments) that reached the sending gateway, by status. */
+  reports: Record<StatusItem, number>;
+  /** When the report that its bundle was delivered to the destination agent reached the sending gateway. */
+  deliveryReportAt?: number;
 }
 
 export interface Journeys {
@@ -75,7 +80,16 @@ export interface Journeys {
   fragment(fragmentId: string, n: number, of: number): void;
   /** n and of of a fragment, from the fragmenting node's log. */
   fragmentNumber(fragmentId: string): { readonly n: number; readonly of: number } | undefined;
+  /** n and of of the fragment of `bundleId` whose payload starts at `offset` (what a status report names). */
+  fragmentAt(bundleId: string, offset: number): { readonly n: number; readonly of: number } | undefined;
+
+  /** Count a status report's statuses, for its journey when it has one and in the demo's total. */
+  countReport(statuses: readonly StatusItem[], j: Journey | undefined): void;
+  /** Every status report counted, by status. */
+  reportTotals(): Readonly<Record<StatusItem, number>>;
 }
+
+const noReports = (): Record<StatusItem, number> => ({ received: 0, forwarded: 0, delivered: 0, deleted: 0 });
 
 export function createJourneys(): Journeys {
   const journeys = new Map<string, Journey>();
@@ -83,11 +97,12 @@ export function createJourneys(): Journeys {
   const waiting: Record<SiteKey, { queueId: number; messageId: string; destination: string }[]> = { earth: [], mars: [] };
   const bundles = new Map<string, string>();
   const fragments = new Map<string, { n: number; of: number }>();
+  const totals = noReports();
 
   const of = (messageId: string): Journey => {
     let j = journeys.get(messageId);
     if (j === undefined) {
-      j = { messageId, label: `the mail <${messageId}>`, from: null, to: null, expected: null, about: null, fragments: 0, forwarded: 0, arrived: 0 };
+      j = { messageId, label: `the mail <${messageId}>`, from: null, to: null, expected: null, about: null, fragments: 0, forwarded: 0, arrived: 0, reports: noReports() };
       journeys.set(messageId, j);
     }
     return j;
@@ -134,5 +149,20 @@ export function createJourneys(): Journeys {
       fragments.set(fragmentId, { n, of: count });
     },
     fragmentNumber: (fragmentId) => fragments.get(fragmentId),
+    fragmentAt(bundleId, offset) {
+      // fragment IDs are "source time sequence offset adu-length" (wording.ts)
+      for (const [id, f] of fragments) {
+        const parts = id.split(' ');
+        if (parts.length === 5 && parts.slice(0, 3).join(' ') === bundleId && Number(parts[3]) === offset) return f;
+      }
+      return undefined;
+    },
+    countReport(statuses, j) {
+      for (const k of statuses) {
+        totals[k]++;
+        if (j !== undefined) j.reports[k]++;
+      }
+    },
+    reportTotals: () => totals,
   };
 }

@@ -21,6 +21,8 @@ const FRAG2 = `${BUNDLE} 262036 262036`;
 const FRAG9 = `${BUNDLE} 2096288 57129`;
 const LINK = { owltMs: 3000, rateBytesPerSec: 262_144, durationMs: 3_600_000, maxBundleSize: 262_144 };
 const SHA = 'b9a217d0aa11bb22cc33dd44ee55ff6600112233445566778899aabb44d7adc7';
+/** The demo's start, Unix ms: a report's absolute times are shown relative to it. */
+const STARTED_AT = Date.parse('2026-11-25T20:26:59.000Z');
 
 function setup(): { j: Journeys; narrate: Narrator } {
   const j = createJourneys();
@@ -32,6 +34,7 @@ function setup(): { j: Journeys; narrate: Narrator } {
       mars: { name: 'Mars', nodeId: 'dtn://mars.dtn/', gatewayEid: 'dtn://mars.dtn/email' },
     },
     link: LINK,
+    startedAt: STARTED_AT,
     estimateArrival: (site, destination, bytes) => (site === 'earth' && destination === 'dtn://mars.dtn/email' && bytes === 2_153_494 ? 12_000 : undefined),
   });
   return { j, narrate };
@@ -225,15 +228,48 @@ describe('trouble and status reports', () => {
     expect(deferred?.text).toContain('421 try later (it retries)');
   });
 
-  it('names status reports only when a node sent or received one', () => {
+  it("tells a status report once, when it reaches the sending gateway, and not in the nodes' lines about the report bundle", () => {
     const { narrate } = setup();
     play(narrate, outbound().slice(0, 7));
-    const [sent] = narrate(node('mars', { event: 'report.sent', id: 'dtn://mars.dtn/ 848953620000 3', about: FRAG1, status: 'received', reason: 0, to: 'dtn://earth.dtn/email' }));
-    expect(sent).toMatchObject({ kind: 'report-sent', message: ALICE });
-    const [got] = narrate(node('earth', { event: 'bundle.received', id: 'dtn://mars.dtn/ 848953620000 3', from: '127.0.0.1:1', cla: 'mtcp', source: 'dtn://mars.dtn/', destination: 'dtn://earth.dtn/email', bytes: 60 }));
-    expect(got?.kind).toBe('report-received');
-    // a node's own log of a bundle is not a report
-    expect(play(narrate, outbound().slice(7)).some((s) => s.kind === 'report-received' || s.kind === 'report-sent')).toBe(false);
+    // as the BPA logs the bundles it makes itself (with its suffix)
+    const REPORT = 'dtn://mars.dtn/ 848953620000 3 #fc08ed1e';
+    const nodeLines = play(narrate, [
+      node('mars', { event: 'report.sent', id: REPORT, about: FRAG1, status: 'received', reason: 0, to: 'dtn://earth.dtn/email' }),
+      node('mars', { event: 'bundle.forwarded', id: REPORT, contact: 'c2', peer: 'dtn://earth.dtn/', cla: 'mtcp:127.0.0.1:1', bytes: 90 }),
+      node('earth', { event: 'bundle.received', id: REPORT, from: '127.0.0.1:1', cla: 'mtcp', source: 'dtn://mars.dtn/', destination: 'dtn://earth.dtn/email', bytes: 90 }),
+      node('earth', { event: 'bundle.delivered', id: REPORT, agent: 'dtn://earth.dtn/email', bytes: 40, admin: true }),
+    ]);
+    expect(nodeLines).toEqual([]);
+    // a node's own log of a mail bundle is not a report
+    expect(play(narrate, outbound().slice(7)).some((s) => s.kind === 'report-received')).toBe(false);
+  });
+
+  it("says what each report asserts about which fragment, when, and that 'delivered' is not the mailbox", () => {
+    const { j, narrate } = setup();
+    play(narrate, outbound());
+    const linked = { subject: BUNDLE, subjectSource: 'dtn://earth.dtn/email', subjectCreationTime: 848953619592, subjectSequence: 1, reason: 0, reasonName: 'No additional information', reasonText: 'no further detail was given', queueId: 1, origin: 'mail', messageId: ALICE, destination: 'dtn://mars.dtn/email' };
+    const steps = play(narrate, [
+      gateway('earth', { event: 'report-received', reporter: 'dtn://earth.dtn/', report: 'dtn://earth.dtn/ 848953624000 1', ...linked, fragmentOffset: 262036, fragmentLength: 262036, assertions: 'forwarded', forwardedAt: '2026-11-25T20:27:03.680Z' }),
+      gateway('earth', { event: 'report-received', reporter: 'dtn://mars.dtn/', report: 'dtn://mars.dtn/ 848953624000 2', ...linked, fragmentOffset: 2096288, fragmentLength: 57129, assertions: 'received', receivedAt: '2026-11-25T20:27:03.690Z' }),
+      gateway('earth', { event: 'report-received', reporter: 'dtn://mars.dtn/', report: 'dtn://mars.dtn/ 848953632000 3', ...linked, assertions: 'delivered', deliveredAt: '2026-11-25T20:27:11.900Z' }),
+      // about a bundle the demo does not know, from a node that gives no times, with a reason
+      gateway('mars', { event: 'report-received', reporter: 'dtn://earth.dtn/', report: null, ...linked, subject: 'dtn://mars.dtn/email 5 1', queueId: null, messageId: null, destination: null, assertions: 'deleted', deletedAt: null, reason: 6, reasonName: 'No known route to destination from here', reasonText: 'the node knows no route towards the destination' }),
+    ]);
+    expect(steps.map((s) => [s.kind, s.message, s.tone, s.statuses])).toEqual([
+      ['report-received', ALICE, 'plain', ['forwarded']],
+      ['report-received', ALICE, 'plain', ['received']],
+      ['report-received', ALICE, 'plain', ['delivered']],
+      ['report-received', undefined, 'bad', ['deleted']],
+    ]);
+    expect(steps.map((s) => s.text)).toEqual([
+      "← status report from dtn://earth.dtn/: forwarded fragment 2/9 of Alice's mail at +4.68 s (2026-11-25T20:27:03.680Z)",
+      "← status report from dtn://mars.dtn/: received fragment 9/9 of Alice's mail at +4.69 s (2026-11-25T20:27:03.690Z)",
+      "← status report from dtn://mars.dtn/: delivered Alice's mail to dtn://mars.dtn/email at +12.90 s (2026-11-25T20:27:11.900Z) — it reached Mars's mail gateway, not yet the mailbox: the DSN tells that",
+      '← status report from dtn://earth.dtn/: deleted bundle dtn://mars.dtn/email 5 1 (the report gives no time); reason: No known route to destination from here (the node knows no route towards the destination)',
+    ]);
+    expect(j.of(ALICE).reports).toEqual({ received: 1, forwarded: 1, delivered: 1, deleted: 0 });
+    expect(j.of(ALICE).deliveryReportAt).toBe(steps[2]?.at);
+    expect(j.reportTotals()).toEqual({ received: 1, forwarded: 1, delivered: 1, deleted: 1 });
   });
 });
 

@@ -5,10 +5,15 @@
  * watchers find, and the demo's own submissions. Each input yields zero or more steps; the journeys
  * record what the summary needs.
  *
- * Honest states (product.md): "handed to the node" is said when the node confirmed the bundle, and is
- * not delivery; a node's own log is called the node's log, never a status report; a status report is
- * only mentioned when a node sent or received one.
+ * Honest states (product.md, protocols.md §8.2): "handed to the node" is said when the node confirmed the
+ * bundle, and is not delivery; a node's own log is called the node's log, never a status report. A status
+ * report is told when it reaches the gateway that sent the bundle (its `report-received` line), with what
+ * it asserts and the time it gives: "delivered" means the bundle reached its destination agent, the far
+ * mail gateway, not the mailbox (only the DSN says that). The nodes' own lines about report bundles
+ * (made, forwarded, received, handed to the gateway) would tell each report four times and are left out.
  */
+import { STATUS_ITEMS } from '../../../shared/protocol/bpv7/status-report';
+import type { StatusItem } from '../../../shared/protocol/bpv7/status-report';
 import type { LogEvent } from '../../bpa/types';
 import type { GatewayLogEvent } from '../../gateway/types';
 import type { Journey, Journeys } from './journeys';
@@ -41,7 +46,6 @@ export type StepKind =
   | 'dsn-written'
   | 'inbox'
   | 'dsn-in-inbox'
-  | 'report-sent'
   | 'report-received'
   | 'problem';
 
@@ -55,6 +59,8 @@ export interface Step {
   readonly text: string;
   /** good: an outcome the demo set out to show; bad: something failed; fatal: the demo cannot go on. */
   readonly tone: 'plain' | 'good' | 'bad' | 'fatal';
+  /** A report-received step: the statuses the report asserts. */
+  readonly statuses?: readonly StatusItem[];
 }
 
 export interface SiteWords {
@@ -68,6 +74,8 @@ export interface NarratorContext {
   readonly journeys: Journeys;
   readonly sites: Readonly<Record<SiteKey, SiteWords>>;
   readonly link: LinkSpec;
+  /** Unix ms at the demo's start (`at` 0): places the absolute times a status report gives. */
+  readonly startedAt: number;
   /** Earliest arrival (ms since the demo started) of `bytes` from a site's node, by its contact plan. */
   estimateArrival(site: SiteKey, destination: string, bytes: number): number | undefined;
 }
@@ -87,6 +95,19 @@ function siteOfEid(ctx: NarratorContext, eid: string): SiteKey | undefined {
   for (const key of ['earth', 'mars'] as const) if (eid.startsWith(ctx.sites[key].nodeId)) return key;
   return undefined;
 }
+
+/**
+ * A bundle a node made itself (source = its node ID): a status report (RFC 9171 §6.1), never mail. Its
+ * logged ID starts with the source like any other, and may carry a suffix of the node's after the
+ * creation timestamp ("dtn://mars.dtn/ 848955628477 1 #fc08ed1e").
+ */
+function isNodesOwn(ctx: NarratorContext, bundleId: string): boolean {
+  const source = bundleId.split(' ', 1)[0];
+  return source === ctx.sites.earth.nodeId || source === ctx.sites.mars.nodeId;
+}
+
+/** What a report says happened: "received", "delivered to dtn://mars.dtn/email". */
+const REPORT_VERBS: Readonly<Record<StatusItem, string>> = { received: 'received', forwarded: 'forwarded', delivered: 'delivered', deleted: 'deleted' };
 
 export function createNarrator(ctx: NarratorContext): Narrator {
   const { journeys, sites, link } = ctx;
@@ -150,6 +171,7 @@ export function createNarrator(ctx: NarratorContext): Narrator {
           ),
         ];
       case 'bundle.forwarded': {
+        if (isNodesOwn(ctx, id)) return [];
         const j = journeys.byBundle(wholeBundleId(id));
         if (j !== undefined) j.forwarded++;
         const bytes = num(e['bytes']);
@@ -164,12 +186,8 @@ export function createNarrator(ctx: NarratorContext): Narrator {
         ];
       }
       case 'bundle.received': {
-        const source = str(e['source']);
+        if (isNodesOwn(ctx, id)) return [];
         const j = journeys.byBundle(wholeBundleId(id));
-        // bundles from a node ID itself are the node's administrative records: status reports (RFC 9171 §6.1)
-        if (j === undefined && (source === sites.earth.nodeId || source === sites.mars.nodeId)) {
-          return [step(input, 'report-received', `node received a status report from ${peerName(source)}'s node: bundle ${id}`)];
-        }
         if (j !== undefined) {
           j.arrived++;
           j.firstArrivalAt ??= input.at;
@@ -182,13 +200,11 @@ export function createNarrator(ctx: NarratorContext): Narrator {
         return [step(input, 'reassembled', `node reassembled ${labelOf(j, `bundle ${id}`)} from ${num(e['fragments'])} fragments: ${byteCount(num(e['bytes']))} of payload, bundle ${id}`, j)];
       }
       case 'bundle.delivered': {
-        if (e['admin'] === true) return [step(input, 'report-received', `node delivered a status report to ${str(e['agent'])}`)];
+        if (e['admin'] === true) return [];
         const j = journeys.byBundle(id);
         if (j !== undefined) j.deliveredToAgentAt = input.at;
         return [step(input, 'delivered-to-agent', `node delivered ${labelOf(j, `bundle ${id}`)} to its mail agent ${str(e['agent'])}: the gateway confirmed it has it`, j)];
       }
-      case 'report.sent':
-        return [step(input, 'report-sent', `node sent a status report (${str(e['status'])}) about bundle ${str(e['about'])} to ${str(e['to'])}`, journeys.byBundle(wholeBundleId(str(e['about']))))];
       case 'bundle.waiting':
         return [step(input, 'problem', `node holds ${pieceOf(id)} ${id} for a later contact (until ${str(e['until'])})`, journeys.byBundle(wholeBundleId(id)), 'bad')];
       case 'bundle.no_route':
@@ -209,9 +225,45 @@ export function createNarrator(ctx: NarratorContext): Narrator {
     }
   };
 
+  /** "at +4.69 s (2026-11-25T20:47:51.690Z)" for a time a report gives (ISO text), or that it gives none. */
+  const reportTime = (v: unknown): string => {
+    const unix = typeof v === 'string' ? Date.parse(v) : NaN;
+    return Number.isNaN(unix) ? '(the report gives no time)' : `at ${relativeTime(unix - ctx.startedAt)} (${String(v)})`;
+  };
+
+  const report = (input: DemoInput & { kind: 'gateway' }): Step[] => {
+    const { e } = input;
+    const subject = str(e['subject']);
+    const messageId = str(e['messageId']);
+    const j = (messageId === '' ? undefined : journeys.find(messageId)) ?? journeys.byBundle(subject);
+    const statuses = STATUS_ITEMS.filter((k) => str(e['assertions']).split(',').includes(k));
+    journeys.countReport(statuses, j);
+    if (j !== undefined && statuses.includes('delivered')) j.deliveryReportAt ??= input.at;
+    const offset = e['fragmentOffset'];
+    const f = typeof offset === 'number' ? journeys.fragmentAt(subject, offset) : undefined;
+    const piece = typeof offset !== 'number' ? '' : f === undefined ? `the fragment at offset ${offset.toLocaleString('en-US')} of ` : `fragment ${f.n}/${f.of} of `;
+    const what = `${piece}${labelOf(j, `bundle ${subject}`)}`;
+    const destination = str(e['destination']);
+    const said = statuses.map((k) => {
+      const where = k === 'delivered' ? ` to ${destination === '' ? 'its destination agent' : destination}` : '';
+      return `${REPORT_VERBS[k]} ${what}${where} ${reportTime(e[`${k}At`])}`;
+    });
+    const reason = num(e['reason']) === 0 ? '' : `; reason: ${str(e['reasonName'])} (${str(e['reasonText'])})`;
+    // RFC 9171 §6.1.1 "delivered": the bundle reached the destination endpoint's agent, here the far mail gateway
+    const gateway = destination === '' ? 'the mail gateway' : `${peerName(destination)}'s mail gateway`;
+    // the mailbox is told by the mail's DSN (a DSN itself asks for none)
+    const gloss = !statuses.includes('delivered') ? '' : j?.about === null ? ` — it reached ${gateway}, not yet the mailbox: the DSN tells that` : ` — it reached ${gateway}, not yet the mailbox`;
+    const text = `← status report from ${str(e['reporter'])}: ${said.length === 0 ? `nothing asserted about ${what}` : said.join(', ')}${reason}${gloss}`;
+    return [{ ...step(input, 'report-received', text, j, statuses.includes('deleted') ? 'bad' : 'plain'), statuses }];
+  };
+
   const gateway = (input: DemoInput & { kind: 'gateway' }): Step[] => {
     const { e, site } = input;
     switch (e.event) {
+      case 'report-received':
+        return report(input);
+      case 'admin-record-dropped':
+        return [step(input, 'problem', `gateway dropped an administrative record from ${str(e['source'])} it could not read: ${str(e['error'] ?? e['reason'])}`, undefined, 'bad')];
       case 'outbound-queued': {
         const messageId = str(e['messageId']);
         const j = messageId === '' ? undefined : journeys.of(messageId);

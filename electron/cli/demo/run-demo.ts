@@ -21,7 +21,7 @@ import { watchInbox } from './inbox-watch';
 import { createJournal } from './journal';
 import type { Journal } from './journal';
 import { createJourneys } from './journeys';
-import type { Journeys } from './journeys';
+import type { Journey, Journeys } from './journeys';
 import { NOTIFY, aliceMail, bobReply, submit } from './mails';
 import type { OutgoingMail } from './mails';
 import { createNarrator } from './narrate';
@@ -151,6 +151,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
       mars: { name: DEMO_SITES.mars.name, nodeId: DEMO_SITES.mars.nodeId, gatewayEid: gatewayEid(DEMO_SITES.mars) },
     },
     link,
+    startedAt: t0,
     estimateArrival(site, destination, bytes) {
       const eta = sites?.node[site].bpa.bpa.router.estimateArrival(destination, bytes, Date.now());
       return eta === undefined ? undefined : eta - t0;
@@ -255,6 +256,13 @@ async function play(
   const reply = bobReply(runId, first, DEMO_DEFAULTS.replyAttachmentBytes);
   const replied = await send(reply, 2, sites, journal, journeys, at, opts, style, show);
   if (!replied.ok) return replied;
+  // the DSNs' own bundles are reported too; the last of those reports is a light time behind the DSN
+  for (const m of [first, reply]) {
+    const dsn = journeys.of(m.expected.messageId).dsn;
+    if (dsn === undefined) continue;
+    const reported = await allReported(journal, journeys.of(dsn.messageId), opts.owltMs);
+    if (!reported.ok) return reported;
+  }
 
   const columns = [first, reply].map((m) => ({
     journey: journeys.of(m.expected.messageId),
@@ -268,13 +276,30 @@ async function play(
     const dsn = j.dsn === undefined ? undefined : journeys.find(j.dsn.messageId);
     opts.write(`  ${j.label}: Message-ID <${j.messageId}>, bundle ${j.bundleId ?? '—'}; its DSN: bundle ${dsn?.bundleId ?? '—'}`);
   }
-  const reports = journal.steps().filter((s) => s.kind === 'report-sent' || s.kind === 'report-received').length;
+  const totals = journeys.reportTotals();
+  const reports = journal.steps().filter((s) => s.kind === 'report-received').length;
+  const kinds = (['forwarded', 'received', 'delivered', 'deleted'] as const).filter((k) => totals[k] > 0).map((k) => `${totals[k]} ${k}`);
   opts.write(
     reports > 0
-      ? `  BPv7 status reports: ${reports} sent or received (shown above as they happened).`
-      : `  BPv7 status reports: none. The gateways hand their bundles to the node without asking for reports, so none were sent${opts.quiet ? '.' : "; the node lines above are the nodes' own logs."}`,
+      ? `  BPv7 status reports: ${reports} reached the sending gateways (${kinds.join(', ')})${opts.quiet ? '' : ', each shown above as it came'}. "Delivered" means a bundle reached the far mail gateway; only the DSN confirms the mailbox.`
+      : `  BPv7 status reports: none arrived${opts.quiet ? '.' : "; the node lines above are the nodes' own logs."}`,
   );
   return ok(undefined);
+}
+
+/**
+ * Waits until the status reports both nodes send (site.ts: statusReports) about a message's bundle have
+ * reached the gateway that sent it: forwarded by the sending node and received by the other, once per
+ * fragment, and delivered once. The forwarding report comes when the sending node counts the bundle as
+ * sent, the others a light time after the event, so they can come after the DSN.
+ */
+function allReported(journal: Journal, j: Journey, owltMs: number): Promise<Result<Step>> {
+  const pieces = Math.max(1, j.fragments);
+  const complete = (): boolean => j.reports.forwarded >= pieces && j.reports.received >= pieces && j.reports.delivered >= 1;
+  return journal.waitFor((s) => s.kind === 'report-received' && s.message === j.messageId && complete(), {
+    timeoutMs: owltMs + 15_000,
+    what: `the status reports about ${j.label} (forwarded and received${pieces > 1 ? ` for each of ${pieces} fragments` : ''}, delivered) to reach the gateway that sent it`,
+  });
 }
 
 async function send(
@@ -312,5 +337,7 @@ async function send(
     timeoutMs: opts.owltMs + 30_000,
     what: `the DSN for ${j.label} to come back to ${mail.from}'s IMAP inbox at ${from.name}`,
   });
-  return back.ok ? ok(undefined) : back;
+  if (!back.ok) return back;
+  const reported = await allReported(journal, j, opts.owltMs);
+  return reported.ok ? ok(undefined) : reported;
 }

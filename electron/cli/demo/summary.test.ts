@@ -16,6 +16,8 @@ function journeys() {
     report: { reportingMta: { type: 'dns', value: 'mta.mars.example' }, recipients: [{ finalRecipient: { type: 'rfc822', value: 'bob@mars.example' }, action: 'relayed', status: '2.0.0' }] },
   };
   const reply = j.expect({ messageId: 'm2@mars.example', label: "Bob's reply", from: 'mars', to: 'earth', subject: 'Re: s', attachments: [{ filename: 'b.bin', size: 98_304, sha256: 'y' }] });
+  mail.reports = { received: 9, forwarded: 9, delivered: 1, deleted: 0 };
+  mail.deliveryReportAt = 16_210;
   Object.assign(reply, { submittedAt: 17_640, forwarded: 1 });
   return { mail, reply };
 }
@@ -40,6 +42,7 @@ describe('renderSummary', () => {
     expect(row('Reassembled at the far node')).toMatch(/\+13\.26 s\s+not needed$/);
     expect(row("In the recipient's IMAP inbox")).toMatch(/\+14\.38 s \(13\.2 s after submission\)\s+—$/);
     expect(row('Attachment size and SHA-256 as sent')).toMatch(/yes, 1\.5 MiB\s+—$/);
+    expect(row('BPv7 status reports received')).toMatch(/9 forwarded, 9 received, 1 delivered \(delivery report \+16\.21 s\)\s+—$/);
     expect(row("DSN back in the sender's inbox")).toMatch(/\+17\.49 s \(16\.3 s after submission\), relayed 2\.0\.0\s+—$/);
     // every row has the same layout: the columns line up
     const at = lines[0]?.indexOf("Bob's reply");

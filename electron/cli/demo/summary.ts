@@ -15,6 +15,16 @@ export interface SummaryColumn {
 const NONE = '—';
 const at = (t: number | undefined): string => (t === undefined ? NONE : relativeTime(t));
 
+/** The statuses in the order a bundle meets them on its way. */
+const JOURNEY_ORDER = ['forwarded', 'received', 'delivered', 'deleted'] as const;
+
+/** "9 forwarded, 9 received, 1 delivered (delivery report +15.21 s)": reports that reached the sending gateway. */
+function reportsText(j: Journey): string {
+  const counts = JOURNEY_ORDER.filter((k) => j.reports[k] > 0).map((k) => `${j.reports[k]} ${k}`);
+  if (counts.length === 0) return NONE;
+  return `${counts.join(', ')}${j.deliveryReportAt === undefined ? '' : ` (delivery report ${relativeTime(j.deliveryReportAt)})`}`;
+}
+
 function rows(c: SummaryColumn, maxBundleSize: number): [string, string][] {
   const j = c.journey;
   const sinceSubmit = (t: number | undefined): string => (t === undefined || j.submittedAt === undefined ? '' : ` (${duration(t - j.submittedAt)} after submission)`);
@@ -32,6 +42,7 @@ function rows(c: SummaryColumn, maxBundleSize: number): [string, string][] {
     ['Replayed into the far Postfix', at(j.mtaAcceptedAt)],
     ["In the recipient's IMAP inbox", `${at(j.inbox?.at)}${sinceSubmit(j.inbox?.at)}`],
     ['Attachment size and SHA-256 as sent', intact],
+    ['BPv7 status reports received', reportsText(j)],
     ["DSN back in the sender's inbox", j.dsn === undefined ? NONE : `${at(j.dsn.at)}${sinceSubmit(j.dsn.at)}, ${dsn === undefined ? '?' : `${dsn.action} ${dsn.status}`}`],
   ];
 }
