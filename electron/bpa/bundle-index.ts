@@ -40,9 +40,10 @@ export interface Tracked {
   committed: number;
   /**
    * forwarding.ts: size as it would leave this node (updated extension blocks), what those updates add,
-   * its flag 0x04, and the smallest useful share of a contact when fragmenting.
+   * its flag 0x04, and the smallest useful share of a contact when fragmenting (worked out when a
+   * contact has less room than the whole bundle).
    */
-  outgoing: { readonly size: number; readonly overhead: number; readonly mustNotFragment: boolean; readonly minFragmentBytes: number } | undefined;
+  outgoing: { readonly size: number; readonly overhead: number; readonly mustNotFragment: boolean; minFragmentBytes: number | undefined } | undefined;
 }
 
 export type TrackedInit = Pick<Tracked, 'id' | 'source' | 'destination' | 'expiresAt' | 'reportFlags' | 'receivedAt' | 'origin' | 'size' | 'state'>;

@@ -20,12 +20,13 @@
  * bundle not yet handed to a link is routed again (a new contact may be earlier).
  */
 import { type Result, err, toLogFormat } from '../../shared/errors';
-import { encodeBundleParts, encodedBundleSize } from '../../shared/protocol/bpv7/bundle';
+import { encodeBundleParts } from '../../shared/protocol/bpv7/bundle';
+import { canonicalBlockSizeOrProblem } from '../../shared/protocol/bpv7/canonical';
 import type { CodecOptions } from '../../shared/protocol/bpv7/crc';
 import { BundleFlag, hasFlag } from '../../shared/protocol/bpv7/flags';
 import { fragmentBundle, fragmentHeaderSizes } from '../../shared/protocol/bpv7/fragment';
 import { StatusReason } from '../../shared/protocol/bpv7/report-reasons';
-import type { Bundle, Eid } from '../../shared/protocol/bpv7/types';
+import type { Bundle, CanonicalBlock, Eid } from '../../shared/protocol/bpv7/types';
 import { LIMITS } from '../../shared/protocol/limits';
 import type { BundleIndex, Tracked } from './bundle-index';
 import { createContactSession, type ContactSession, type OutgoingBundle } from './contact-session';
@@ -71,6 +72,28 @@ export interface Forwarder {
   /** Counts for logs and tests. */
   counts(): { readonly unrouted: number; readonly waiting: number; readonly sending: number; readonly parked: number };
   close(): Promise<void>;
+}
+
+/**
+ * Bytes that forwarding adds: the encoded sizes of the blocks in `after` that are not in `before`
+ * (updated or new), less those of the blocks of `before` that are not in `after` (replaced or dropped).
+ * A string when a block cannot be encoded.
+ */
+function changedBytes(before: readonly CanonicalBlock[], after: readonly CanonicalBlock[]): number | string {
+  let delta = 0;
+  for (const b of after) {
+    if (before.includes(b)) continue;
+    const s = canonicalBlockSizeOrProblem(b);
+    if (typeof s === 'string') return s;
+    delta += s;
+  }
+  for (const b of before) {
+    if (after.includes(b)) continue;
+    const s = canonicalBlockSizeOrProblem(b);
+    if (typeof s === 'string') return s;
+    delta -= s;
+  }
+  return delta;
 }
 
 /** "mtcp:127.0.0.1:4224" → CLA name and "host:port". */
@@ -154,7 +177,12 @@ export function createForwarder(deps: ForwarderDeps): Forwarder {
     route(t);
   }
 
-  /** Size as the bundle would leave, flags, smallest useful share of a contact; undefined when it was dropped. */
+  /**
+   * Size as the bundle would leave, flags; undefined when it was dropped. The size is the stored size
+   * plus what forwarding changes (forward-blocks.ts: the blocks it updates or adds, against those they
+   * replace; every other block is the stored one, shared): exact for a canonically encoded bundle, an
+   * upper bound for one a peer encoded with longer integer forms (it leaves re-encoded, shorter).
+   */
   function outgoingOf(t: Tracked, given: Bundle | undefined): { readonly bundle: Bundle | undefined } | undefined {
     if (t.outgoing !== undefined) return { bundle: given };
     const decoded = given === undefined ? index.decode(t) : { ok: true as const, value: given };
@@ -173,23 +201,38 @@ export function createForwarder(deps: ForwarderDeps): Forwarder {
       deps.drop(t, StatusReason.HOP_LIMIT_EXCEEDED, `hop count would reach ${prep.value.count}, limit ${prep.value.limit}`, bundle);
       return undefined;
     }
-    const size = encodedBundleSize(prep.value.bundle);
-    // Against the canonical encoding of the bundle as stored (a peer may have used longer integer forms).
-    const overhead = size - encodedBundleSize(bundle);
+    const overhead = changedBytes(bundle.blocks, prep.value.bundle.blocks);
+    if (typeof overhead === 'string') {
+      deps.drop(t, StatusReason.BLOCK_UNINTELLIGIBLE, overhead, bundle);
+      return undefined;
+    }
     const mustNotFragment = hasFlag(bundle.primary.flags, BundleFlag.MUST_NOT_FRAGMENT);
-    const headers = mustNotFragment ? undefined : fragmentHeaderSizes(bundle);
-    const minFragmentBytes = headers?.ok === true ? overhead + headers.value.first + LIMITS.fragmentMinPayloadBytes : 1;
-    t.outgoing = { size, overhead, mustNotFragment, minFragmentBytes };
+    t.outgoing = { size: t.size + overhead, overhead, mustNotFragment, minFragmentBytes: mustNotFragment ? 1 : undefined };
     return { bundle };
+  }
+
+  /**
+   * The smallest useful share of a contact when fragmenting: the first fragment's headers, what
+   * forwarding adds, and the minimum payload (ud3tn-behaviour.md §9). Asked for by the router only when
+   * a contact has less room than the whole bundle; kept once worked out.
+   */
+  function fragmentFloorOf(t: Tracked, given: Bundle | undefined): number {
+    const o = t.outgoing;
+    if (o === undefined) return 1;
+    if (o.minFragmentBytes !== undefined) return o.minFragmentBytes;
+    const decoded = given === undefined ? index.decode(t) : { ok: true as const, value: given };
+    const headers = decoded.ok ? fragmentHeaderSizes(decoded.value) : undefined;
+    o.minFragmentBytes = headers?.ok === true ? o.overhead + headers.value.first + LIMITS.fragmentMinPayloadBytes : 1;
+    return o.minFragmentBytes;
   }
 
   function route(t: Tracked, given?: Bundle): void {
     if (t.gone || closed) return;
     const o = outgoingOf(t, given);
     if (o === undefined || t.outgoing === undefined) return;
-    const { size, mustNotFragment, minFragmentBytes } = t.outgoing;
+    const { size, mustNotFragment } = t.outgoing;
     const now = clock();
-    const decision = router.route(t.destination, size, now, { expiresAt: t.expiresAt, mustNotFragment, minFragmentBytes });
+    const decision = router.route(t.destination, size, now, { expiresAt: t.expiresAt, mustNotFragment, minFragmentBytes: () => fragmentFloorOf(t, o.bundle) });
     if (decision.kind === 'no-route') {
       unrouted.add(t);
       index.uncache(t);

@@ -130,6 +130,23 @@ describe('route: volume', () => {
     expect(router.route('dtn://mars.dtn/a', 20000, T0 + 2 * H, { mustNotFragment: true })).toEqual({ kind: 'no-route', reason: 'no-usable-contact' });
   });
 
+  it('minFragmentBytes as a function is worked out only when a contact has less room than the whole bundle', () => {
+    const router = routerWith(plan);
+    const id = router.contacts()[0]?.id as string;
+    let asked = 0;
+    const floor = (value: number) => () => {
+      asked++;
+      return value;
+    };
+    expect(router.route('dtn://mars.dtn/a', 100, T0, { minFragmentBytes: floor(60) }).kind).toBe('forward-now');
+    expect(asked).toBe(0);
+    router.consume(id, 950);
+    expect(router.route('dtn://mars.dtn/a', 100, T0, { minFragmentBytes: floor(60) }).kind).toBe('wait');
+    const d = router.route('dtn://mars.dtn/a', 100, T0, { minFragmentBytes: floor(50) });
+    expect(d.kind === 'forward-now' && d.maxBundleBytes).toBe(50);
+    expect(asked).toBe(2);
+  });
+
   it('capacity at INT32_MAX counts as unlimited, INT32_MAX − 1 does not (node.c recalculate_contact_capacity)', () => {
     const router = routerWith([
       add('dtn://a.dtn/', 'mtcp:a:1', [contact(T0, T0 + S, 2147483647)]),

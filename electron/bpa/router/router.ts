@@ -68,12 +68,20 @@ function remainingOf(c: ContactState, now: number): number {
 
 /** Usable contacts in the order the router prefers them. */
 function usable(list: Set<ContactState>, bytes: number, now: number, opts: RouteOptions): ContactState[] {
-  const need = opts.mustNotFragment === true ? Math.max(1, bytes) : Math.max(1, Math.min(bytes, opts.minFragmentBytes ?? 1));
+  const whole = Math.max(1, bytes);
+  let need: number | undefined = opts.mustNotFragment === true ? whole : undefined;
   const out: ContactState[] = [];
   for (const c of list) {
     if (c.end <= now) continue;
     if (opts.expiresAt !== undefined && c.start >= opts.expiresAt) continue;
-    if (remainingOf(c, now) < need) continue;
+    const room = remainingOf(c, now);
+    if (room < whole) {
+      if (need === undefined) {
+        const floor = typeof opts.minFragmentBytes === 'function' ? opts.minFragmentBytes() : (opts.minFragmentBytes ?? 1);
+        need = Math.max(1, Math.min(bytes, floor));
+      }
+      if (room < need) continue;
+    }
     out.push(c);
   }
   out.sort((a, b) => Math.max(a.start, now) - Math.max(b.start, now) || a.end - b.end || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

@@ -58,9 +58,10 @@ export interface RouteOptions {
   readonly mustNotFragment?: boolean;
   /**
    * Smallest useful share of a contact when fragmenting, in bytes (a fragment's headers plus the minimum
-   * payload, ud3tn-behaviour.md §9). Contacts with less remaining volume are passed over. Default 1.
+   * payload, ud3tn-behaviour.md §9). Contacts with less remaining volume are passed over. Default 1. A
+   * function is called only when a contact has less room than the whole bundle (working it out costs).
    */
-  readonly minFragmentBytes?: number;
+  readonly minFragmentBytes?: number | (() => number);
 }
 
 /**
