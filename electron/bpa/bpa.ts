@@ -200,7 +200,7 @@ export function createBpa(deps: CreateBpaDeps): Result<Bpa> {
       expiryAt = init.expiresAt;
       arm();
     }
-    return ok(index.add(init, bytes));
+    return ok(index.add(init, bundle));
   }
 
   // ---- leaving the store ------------------------------------------------------------------------

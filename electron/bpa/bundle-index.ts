@@ -3,10 +3,11 @@
  * about which bundles exist; scheduling state (which contact a bundle waits for, which agent queue it
  * sits in) lives only here and is rebuilt from the store at startup, so routing never costs a write.
  *
- * Bytes: a bundle's encoded bytes stay in memory between storing and sending/delivering while the total
- * is within a budget (LIMITS.bpaCacheMaxBytes): the common path (stored, then sent or delivered at once)
- * never reads the store back. Beyond the budget, and for bundles that wait, they are read from the store
- * when needed.
+ * Cache: a bundle stays in memory, decoded, between storing and sending/delivering while the total of
+ * their stored sizes is within a budget (LIMITS.bpaCacheMaxBytes): the common path (stored, then sent or
+ * delivered at once) neither reads the store back nor decodes again. The decoded form shares its
+ * payload with the bytes it came from (the received bundle, the submitted ADU), so no copy is made.
+ * Beyond the budget, and for bundles that wait, they are read from the store when needed.
  */
 import { err, ok, type Result } from '../../shared/errors';
 import { decodeBundle } from '../../shared/protocol/bpv7/bundle';
@@ -33,8 +34,8 @@ export interface Tracked {
   readonly state: BundleState;
   /** Deleted from the store (delivered, forwarded, expired, dropped): every queue skips it. */
   gone: boolean;
-  /** Cached encoded bytes, see the file comment. */
-  bytes: Uint8Array | undefined;
+  /** The cached bundle, see the file comment. */
+  bundle: Bundle | undefined;
   /** forwarding.ts: the contact whose volume the bundle holds, and how much. */
   contactId: string | undefined;
   committed: number;
@@ -52,13 +53,11 @@ export interface BundleIndex {
   readonly size: number;
   get(id: string): Tracked | undefined;
   all(): IterableIterator<Tracked>;
-  /** Track a stored bundle; `bytes` are cached when the budget allows. */
-  add(init: TrackedInit, bytes?: Uint8Array): Tracked;
-  /** Drop the cached bytes (e.g. the bundle waits for a later contact). */
+  /** Track a stored bundle; `bundle` (what was stored, decoded) is cached when the budget allows. */
+  add(init: TrackedInit, bundle?: Bundle): Tracked;
+  /** Drop the cached bundle (e.g. it waits for a later contact). */
   uncache(t: Tracked): void;
-  /** The encoded bytes, from the cache or the store. */
-  bytes(t: Tracked): Result<Uint8Array>;
-  /** Decoded (CRCs already checked when it was stored, so not again). */
+  /** The bundle, from the cache or decoded from the store (CRCs were checked when it was stored, so not again). */
   decode(t: Tracked): Result<Bundle>;
   /**
    * Delete from the store and forget; false when the store did not have it any more. The store commits
@@ -79,9 +78,9 @@ export function createBundleIndex(store: BundleStore, codec: CodecOptions, cache
   const decodeOpts = { ...codec, requireValidCrc: false };
 
   function uncache(t: Tracked): void {
-    if (t.bytes === undefined) return;
-    cached -= t.bytes.length;
-    t.bytes = undefined;
+    if (t.bundle === undefined) return;
+    cached -= t.size;
+    t.bundle = undefined;
   }
 
   function forget(t: Tracked): void {
@@ -90,12 +89,6 @@ export function createBundleIndex(store: BundleStore, codec: CodecOptions, cache
     if (map.get(t.id) === t) map.delete(t.id);
   }
 
-  function bytesOf(t: Tracked): Result<Uint8Array> {
-    if (t.bytes !== undefined) return ok(t.bytes);
-    if (t.gone) return err('NOT_FOUND', `bundle ${t.id} is no longer stored`);
-    const r = store.get(t.id);
-    return r.ok ? ok(r.value.bytes) : r;
-  }
 
   return {
     get size() {
@@ -103,7 +96,7 @@ export function createBundleIndex(store: BundleStore, codec: CodecOptions, cache
     },
     get: (id) => map.get(id),
     all: () => map.values(),
-    add(init, bytes) {
+    add(init, bundle) {
       // Every field written in one literal, in one order: one object shape for all (hot path).
       const t: Tracked = {
         id: init.id,
@@ -116,24 +109,25 @@ export function createBundleIndex(store: BundleStore, codec: CodecOptions, cache
         size: init.size,
         state: init.state,
         gone: false,
-        bytes: undefined,
+        bundle: undefined,
         contactId: undefined,
         committed: 0,
         outgoing: undefined,
       };
-      if (bytes !== undefined && cached + bytes.length <= cacheMaxBytes) {
-        t.bytes = bytes;
-        cached += bytes.length;
+      if (bundle !== undefined && cached + t.size <= cacheMaxBytes) {
+        t.bundle = bundle;
+        cached += t.size;
       }
       map.set(t.id, t);
       return t;
     },
     uncache,
-    bytes: bytesOf,
     decode(t) {
-      const bytes = bytesOf(t);
-      if (!bytes.ok) return bytes;
-      const d = decodeBundle(bytes.value, decodeOpts);
+      if (t.bundle !== undefined) return ok(t.bundle);
+      if (t.gone) return err('NOT_FOUND', `bundle ${t.id} is no longer stored`);
+      const r = store.get(t.id);
+      if (!r.ok) return r;
+      const d = decodeBundle(r.value.bytes, decodeOpts);
       return d.ok ? ok(d.value.bundle) : d;
     },
     remove(t, opts) {
