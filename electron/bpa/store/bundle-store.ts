@@ -74,6 +74,28 @@ interface FileRow {
   in_file: number;
 }
 
+type InsertRow = [
+  id: string,
+  destination: string,
+  destinationNode: string,
+  source: string,
+  createdAt: number,
+  expiresAt: number,
+  size: number,
+  state: BundleState,
+  agent: string | null,
+  nextAttemptAt: number | null,
+  contactHint: string | null,
+  reportFlags: number,
+  storedAt: number,
+  seq: number,
+  inFile: number,
+  data: Buffer | null,
+];
+
+/** SQLite's code for a UNIQUE constraint failure (the id is stored already). */
+const SQLITE_CONSTRAINT_UNIQUE = 'SQLITE_CONSTRAINT_UNIQUE';
+
 interface DeletedRow extends FileRow {
   expires_at: number;
 }
@@ -107,9 +129,9 @@ function asBuffer(bytes: Uint8Array): Buffer {
 function checkNew(e: NewBundle): string | undefined {
   if (typeof e.id !== 'string' || e.id === '') return 'the bundle id is empty';
   if (!BUNDLE_STATES.includes(e.state)) return `unknown state ${JSON.stringify(e.state)}`;
-  for (const [name, v] of [['createdAt', e.createdAt], ['expiresAt', e.expiresAt], ['reportFlags', e.reportFlags]] as const) {
-    if (!Number.isSafeInteger(v)) return `${name} must be an integer, got ${v}`;
-  }
+  if (!Number.isSafeInteger(e.createdAt)) return `createdAt must be an integer, got ${e.createdAt}`;
+  if (!Number.isSafeInteger(e.expiresAt)) return `expiresAt must be an integer, got ${e.expiresAt}`;
+  if (!Number.isSafeInteger(e.reportFlags)) return `reportFlags must be an integer, got ${e.reportFlags}`;
   if (e.nextAttemptAt !== undefined && !Number.isSafeInteger(e.nextAttemptAt)) return `nextAttemptAt must be an integer, got ${e.nextAttemptAt}`;
   if (!(e.bytes instanceof Uint8Array)) return 'bytes must be a Uint8Array';
   return undefined;
@@ -186,9 +208,10 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
   let totalBytes = totals?.bytes ?? 0;
   let lastSeq = totals?.seq ?? 0;
 
-  const insertBundle = db.prepare(
+  // Positional parameters: binding by name looks every property up, per put.
+  const insertBundle = db.prepare<InsertRow>(
     `INSERT INTO bundles (id, destination, destination_node, source, created_at, expires_at, size, state, agent, next_attempt_at, contact_hint, report_flags, stored_at, seq, in_file, data)
-     VALUES (@id, @destination, @destinationNode, @source, @createdAt, @expiresAt, @size, @state, @agent, @nextAttemptAt, @contactHint, @reportFlags, @storedAt, @seq, @inFile, @data)`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const insertSeen = db.prepare<[string, number]>('INSERT OR IGNORE INTO seen (id, expires_at) VALUES (?, ?)');
   const raiseSeen = db.prepare<[number, string, number]>('UPDATE seen SET expires_at = ? WHERE id = ? AND expires_at < ?');
@@ -243,9 +266,10 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
     for (const row of rows.values()) if (row.in_file === 1) removeFile(row.seq);
   }
 
-  const putTx = db.transaction((row: Record<string, unknown>, withDeletes: boolean) => {
-    if (withDeletes) deletePending();
-    insertBundle.run(row);
+  // A put without deletes is one INSERT, its own transaction: no BEGIN and COMMIT statements around it.
+  const putWithDeletesTx = db.transaction((row: InsertRow) => {
+    deletePending();
+    insertBundle.run(...row);
   });
   const markSeenTx = db.transaction((id: string, expiresAt: number) => {
     deletePending();
@@ -299,36 +323,36 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
           `bundle store full: ${count} bundles, ${totalBytes} bytes held; limits ${maxBundles} bundles, ${maxBytes} bytes; refused ${size}-byte bundle ${entry.id}`,
         );
       }
-      if (selectExists.get(entry.id) !== undefined && !pending.has(entry.id)) return err('CONFLICT', `bundle ${entry.id} is already stored`);
       const seq = lastSeq + 1;
       const inFile = size > inlineMaxBytes;
       // A put of an id whose delete is waiting must delete the old row first (the id is unique).
       const withDeletes = pending.size > 0 && (pendingSoon || pending.size >= DELETE_BATCH || pending.has(entry.id));
       try {
         if (inFile) blobs.write(seq, entry.bytes);
-        putTx(
-          {
-            id: entry.id,
-            destination: entry.destination,
-            destinationNode: routingKeyOf(entry.destination),
-            source: entry.source,
-            createdAt: entry.createdAt,
-            expiresAt: entry.expiresAt,
-            size,
-            state: entry.state,
-            agent: entry.agent ?? null,
-            nextAttemptAt: entry.nextAttemptAt ?? null,
-            contactHint: entry.contactHint ?? null,
-            reportFlags: entry.reportFlags,
-            storedAt: now,
-            seq,
-            inFile: inFile ? 1 : 0,
-            data: inFile ? null : asBuffer(entry.bytes),
-          },
-          withDeletes,
-        );
+        const row: InsertRow = [
+          entry.id,
+          entry.destination,
+          routingKeyOf(entry.destination),
+          entry.source,
+          entry.createdAt,
+          entry.expiresAt,
+          size,
+          entry.state,
+          entry.agent ?? null,
+          entry.nextAttemptAt ?? null,
+          entry.contactHint ?? null,
+          entry.reportFlags,
+          now,
+          seq,
+          inFile ? 1 : 0,
+          inFile ? null : asBuffer(entry.bytes),
+        ];
+        if (withDeletes) putWithDeletesTx(row);
+        else insertBundle.run(...row);
       } catch (e) {
         if (inFile) removeFile(seq);
+        // The id's UNIQUE constraint answers "already stored" without a lookup per put.
+        if (e instanceof Database.SqliteError && e.code === SQLITE_CONSTRAINT_UNIQUE) return err('CONFLICT', `bundle ${entry.id} is already stored`);
         return err('IO_ERROR', `cannot store bundle ${entry.id}: ${message(e)}`);
       }
       if (withDeletes) deleted();
