@@ -1,6 +1,7 @@
 /** The benchmark suites `npm run bench` runs, in order. */
 import { bpaSuite } from './bpa.bench';
 import { bpv7Suite } from './bpv7.bench';
+import { gatewaySuite } from './gateway.bench';
 import type { Figure } from './measure';
 
 export interface Suite {
@@ -8,4 +9,4 @@ export interface Suite {
   run(): Promise<Figure[]>;
 }
 
-export const suites: readonly Suite[] = [bpv7Suite, bpaSuite];
+export const suites: readonly Suite[] = [bpv7Suite, bpaSuite, gatewaySuite];
