@@ -90,8 +90,13 @@ export function createContactSession(deps: SessionDeps): ContactSession {
   let head = 0;
   let line: InFlight[] = [];
   let lineBytes = 0;
-  /** Written, waiting for confirmMs of a usable link. */
+  /**
+   * Written, waiting for confirmMs of a usable link, oldest first, from `unconfirmedHead` on: a stream
+   * has thousands waiting (confirmMs of bundles) and confirms one per write, so the head moves instead
+   * of the array being copied each time.
+   */
   let unconfirmed: Written[] = [];
+  let unconfirmedHead = 0;
   let confirmTimer: NodeJS.Timeout | undefined;
   /** When the channel is free for the next bundle (Unix ms, fractional). */
   let freeAt = 0;
@@ -127,19 +132,37 @@ export function createContactSession(deps: SessionDeps): ContactSession {
     lineProgress?.();
   }
 
+  function unconfirmedCount(): number {
+    return unconfirmed.length - unconfirmedHead;
+  }
+
+  /** Every written bundle not yet confirmed, oldest first; none is left waiting. */
+  function takeUnconfirmed(): Tracked[] {
+    const back: Tracked[] = [];
+    for (let i = unconfirmedHead; i < unconfirmed.length; i++) back.push((unconfirmed[i] as Written).t);
+    unconfirmed = [];
+    unconfirmedHead = 0;
+    return back;
+  }
+
   /** Bundles written at or before `mono` − confirmMs (monotonic ms) are sent. */
   function confirm(mono: number): void {
-    let n = 0;
-    while (n < unconfirmed.length && (unconfirmed[n] as Written).writtenMono <= mono - deps.confirmMs) n++;
-    if (n === 0) return;
-    const done = unconfirmed.slice(0, n);
-    unconfirmed = unconfirmed.slice(n);
+    const from = unconfirmedHead;
+    let to = from;
+    while (to < unconfirmed.length && (unconfirmed[to] as Written).writtenMono <= mono - deps.confirmMs) to++;
+    if (to === from) return;
+    const done = unconfirmed.slice(from, to);
+    unconfirmedHead = to;
+    if (unconfirmedHead >= 1024 && unconfirmedHead * 2 >= unconfirmed.length) {
+      unconfirmed = unconfirmed.slice(unconfirmedHead);
+      unconfirmedHead = 0;
+    }
     for (const w of done) deps.sent(w.t, w.writtenAt);
   }
 
   /** Nothing more may be sent for a while: confirm by the clock (no failure seen within confirmMs). */
   function armConfirm(): void {
-    const first = unconfirmed[0];
+    const first = unconfirmed[unconfirmedHead];
     if (confirmTimer !== undefined || first === undefined || closed) return;
     confirmTimer = setTimeout(
       () => {
@@ -151,7 +174,7 @@ export function createContactSession(deps: SessionDeps): ContactSession {
           log({ event: 'bpa.internal_error', where: 'contact-session', contact: contactId, message: e instanceof Error ? e.message : String(e) });
         }
         armConfirm();
-        if (ended && line.length === 0 && unconfirmed.length === 0) closeLink();
+        if (ended && line.length === 0 && unconfirmedCount() === 0) closeLink();
       },
       Math.max(1, Math.ceil(first.writtenMono + deps.confirmMs - performance.now())),
     );
@@ -175,11 +198,10 @@ export function createContactSession(deps: SessionDeps): ContactSession {
   function lost(l: ClaLink): void {
     if (closed || l !== link) return;
     link = undefined;
-    log({ event: 'link.lost', contact: contactId, address: l.address, unconfirmed: unconfirmed.length });
+    log({ event: 'link.lost', contact: contactId, address: l.address, unconfirmed: unconfirmedCount() });
     clearTimeout(confirmTimer);
     confirmTimer = undefined;
-    const back = unconfirmed.map((w) => w.t);
-    unconfirmed = [];
+    const back = takeUnconfirmed();
     if (ended) {
       if (back.length > 0) deps.returned(back);
       return;
@@ -287,10 +309,10 @@ export function createContactSession(deps: SessionDeps): ContactSession {
         }
         // The link broke: what it may have lost (written but unconfirmed) and everything in the delay
         // line goes back to the head of the queue, in order.
-        log({ event: 'link.send_failed', contact: contactId, error: r === undefined ? 'no link' : toLogFormat(r.error), unconfirmed: unconfirmed.length });
+        log({ event: 'link.send_failed', contact: contactId, error: r === undefined ? 'no link' : toLogFormat(r.error), unconfirmed: unconfirmedCount() });
         if (l === link) closeLink();
-        const back = [...unconfirmed.map((w) => w.t), ...line.map((e) => e.t)];
-        unconfirmed = [];
+        const back = takeUnconfirmed();
+        for (const e of line) back.push(e.t);
         clearTimeout(confirmTimer);
         confirmTimer = undefined;
         line = [];
@@ -309,7 +331,7 @@ export function createContactSession(deps: SessionDeps): ContactSession {
       log({ event: 'bpa.internal_error', where: 'contact-session', contact: contactId, message: e instanceof Error ? e.message : String(e) });
     } finally {
       writing = false;
-      if (ended && line.length === 0 && unconfirmed.length === 0) closeLink();
+      if (ended && line.length === 0 && unconfirmedCount() === 0) closeLink();
     }
   }
 
@@ -322,7 +344,7 @@ export function createContactSession(deps: SessionDeps): ContactSession {
       return queue.length - head;
     },
     get drained() {
-      return closed || (ended && line.length === 0 && unconfirmed.length === 0);
+      return closed || (ended && line.length === 0 && unconfirmedCount() === 0);
     },
     end() {
       ended = true;
@@ -330,7 +352,7 @@ export function createContactSession(deps: SessionDeps): ContactSession {
       queue = [];
       head = 0;
       // Bundles already in the delay line are on their way; a link that breaks now returns them too.
-      if (line.length === 0 && unconfirmed.length === 0) closeLink();
+      if (line.length === 0 && unconfirmedCount() === 0) closeLink();
       wakeAll();
       return unsent;
     },
