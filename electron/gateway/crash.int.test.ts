@@ -16,12 +16,21 @@
  * over IMAP (imapflow): no loss, no duplicate; nothing bounced to Earth, nothing to Mars's postmaster,
  * every queue empty.
  *
+ * The one duplicate no SMTP client can prevent (RFC 1047; RFC 5321 §4.1.1.4 asks the server to keep the
+ * window short, it cannot close it): the MTA has queued the message and sent its 250, and gateway B dies
+ * before its commit records that 250 (inbound-processor.ts, attempt(): `await s.send(…)` → settle()). On
+ * restart the delivery is still pending, so it is replayed. Such a duplicate is told apart from a gateway
+ * fault by Mars's Postfix log, not assumed: its extra copy must be one gateway B never recorded (no
+ * `inbound-delivered` line names its queue ID), and the last message of an SMTP connection its client
+ * dropped without QUIT, i.e. the gateway process died right after the MTA took it. Those are counted and
+ * printed; every other duplicate fails the test. Gateway B's sessions only end without QUIT when it dies.
+ *
  * Why AAP 2.0 on both sides: AAP v1 has no acknowledgement of a delivered bundle (the BPA counts a bundle
  * as delivered once the kernel took the bytes, write-parts.ts), so a gateway killed with bundles in its
  * socket buffer loses them; only AAP 2.0's subscriber confirmation lets the node keep a bundle until the
  * gateway has it.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +50,8 @@ const SEED = Number(process.env['FARSIDE_CRASH_SEED'] ?? 4_0404);
 /** Submissions per second: the stream is spread over about MESSAGES / RATE seconds, so the kills hit traffic. */
 const RATE = 20;
 const USERS = ['alice', 'bob', 'carol'] as const;
+/** How long a message may sit in a Postfix active queue before it counts as stranded (unstrand()). */
+const STRANDED_MS = 15_000;
 const EARTH = { domain: 'earth.example', node: 'dtn://earth.dtn/' } as const;
 const MARS = { domain: 'mars.example', node: 'dtn://mars.dtn/' } as const;
 
@@ -151,6 +162,32 @@ function postfixQueued(stack: MailStack): number {
   return n;
 }
 
+/**
+ * Postfix's queue manager can strand a message in its active queue: with mailstack's 1 s retry a deferred
+ * message can be scanned again while the delivery agent that deferred it still holds its lock (seen under
+ * load: "skipped, still being delivered"), and qmgr reads the active queue only when it starts. A file in
+ * the active queue for STRANDED_MS is such a case (a delivery in progress takes well under a second, a
+ * failed one goes to the deferred queue); SIGHUP makes the master restart qmgr, which takes it up again.
+ * Returns the stranded queue IDs it reloaded Postfix for.
+ */
+function unstrand(stack: MailStack, firstSeen: Map<string, number>): string[] {
+  const now = Date.now();
+  let files: string[];
+  try {
+    files = readdirSync(join(stack.dir, 'postfix', 'spool', 'active'));
+  } catch {
+    return [];
+  }
+  for (const f of firstSeen.keys()) if (!files.includes(f)) firstSeen.delete(f);
+  for (const f of files) if (!firstSeen.has(f)) firstSeen.set(f, now);
+  const stranded = files.filter((f) => now - (firstSeen.get(f) ?? now) > STRANDED_MS);
+  const master = stack.pids().postfix;
+  if (stranded.length === 0 || master === null) return [];
+  process.kill(master, 'SIGHUP');
+  for (const f of stranded) firstSeen.set(f, now);
+  return stranded;
+}
+
 /** Message-IDs in a user's INBOX, with how often each occurs. */
 async function messageIds(stack: MailStack, user: string): Promise<Map<string, number>> {
   const u = stack.user(user);
@@ -174,6 +211,52 @@ async function messageIds(stack: MailStack, user: string): Promise<Map<string, n
     await client.logout().catch(() => undefined);
   }
   return out;
+}
+
+/** What Mars's Postfix log tells about the copies it delivered (maillog lines of smtpd, cleanup, lmtp). */
+interface PostfixLedger {
+  /** Message-ID (with angle brackets) + recipient → queue IDs delivered to that recipient, in log order. */
+  readonly copies: Map<string, string[]>;
+  /** Queue IDs that were the last message of an SMTP connection its client left without QUIT. */
+  readonly lastBeforeDrop: Set<string>;
+}
+
+function readPostfixLedger(path: string): PostfixLedger {
+  const messageIdOf = new Map<string, string>();
+  const copies = new Map<string, string[]>();
+  const lastBeforeDrop = new Set<string>();
+  /** smtpd process → the last queue ID of its current connection. */
+  const lastOf = new Map<string, string>();
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    let m = /postfix\/smtpd\[(\d+)\]: connect from /.exec(line);
+    if (m !== null) {
+      lastOf.delete(m[1] ?? '');
+      continue;
+    }
+    m = /postfix\/smtpd\[(\d+)\]: ([0-9A-Z]+): client=/.exec(line);
+    if (m !== null) {
+      lastOf.set(m[1] ?? '', m[2] ?? '');
+      continue;
+    }
+    m = /postfix\/smtpd\[(\d+)\]: disconnect from .* commands=/.exec(line);
+    if (m !== null) {
+      const last = lastOf.get(m[1] ?? '');
+      if (last !== undefined && !line.includes(' quit=')) lastBeforeDrop.add(last);
+      lastOf.delete(m[1] ?? '');
+      continue;
+    }
+    m = /postfix\/cleanup\[\d+\]: ([0-9A-Z]+): message-id=(<[^>]*>)/.exec(line);
+    if (m !== null) {
+      messageIdOf.set(m[1] ?? '', m[2] ?? '');
+      continue;
+    }
+    m = /postfix\/lmtp\[\d+\]: ([0-9A-Z]+): to=<([^>]+)>.* status=sent /.exec(line);
+    if (m !== null) {
+      const key = `${messageIdOf.get(m[1] ?? '') ?? '(none)'} ${m[2] ?? ''}`;
+      copies.set(key, [...(copies.get(key) ?? []), m[1] ?? '']);
+    }
+  }
+  return { copies, lastBeforeDrop };
 }
 
 async function until(what: string, f: () => boolean | Promise<boolean>, timeoutMs: number, stepMs = 100): Promise<void> {
@@ -230,10 +313,14 @@ describe('kill -9 of gateways and BPAs during a stream of 1,000 messages (two si
         retry: { bp: { initialMs: 100, maxMs: 1000 }, mta: { initialMs: 100, maxMs: 1000 } },
       });
 
-    /** Mars's gateway: every delivery line, across all of its processes (progress only; IMAP is the proof). */
+    /** Mars's gateway, across all of its processes: what it delivered (progress; IMAP is the proof) and the MTA queue IDs it recorded. */
     const deliveredAtMars = new Set<string>();
+    const recordedQueueIds = new Set<string>();
     const onMarsLine = (l: FarsideLine): void => {
-      if (l['event'] === 'inbound-delivered') deliveredAtMars.add(`${String(l['to'])} ${String(l['messageId'])}`);
+      if (l['event'] !== 'inbound-delivered') return;
+      deliveredAtMars.add(`${String(l['to'])} ${String(l['messageId'])}`);
+      const queued = /queued as ([0-9A-Z]+)/.exec(String(l['reply']));
+      if (queued?.[1] !== undefined) recordedQueueIds.add(queued[1]);
     };
     const logFile = (name: string): string => join(root, 'logs', `${name}.log`);
     const bpa = (name: string, config: string): Promise<FarsideProcess> => startFarsideProcess({ args: ['bpa', '--config', config], readyEvent: 'bpa.ready', logFile: logFile(`${name}-bpa`) });
@@ -317,9 +404,12 @@ describe('kill -9 of gateways and BPAs during a stream of 1,000 messages (two si
     const total = [...expected.values()].reduce((a, b) => a + b, 0);
     const marsTotal = async (): Promise<number> => (await Promise.all(USERS.map((u) => inboxCount(marsStack, u)))).reduce((a, b) => a + b, 0);
     let last = 0;
+    const activeSince = new Map<string, number>();
     await until(
       `${total} messages in the Mars inboxes`,
       async () => {
+        const stranded = unstrand(earthStack, activeSince);
+        if (stranded.length > 0) console.log(`crash test: Earth's Postfix stranded ${stranded.join(', ')} in its active queue; reloaded it (see unstrand())`);
         last = await marsTotal();
         return last >= total;
       },
@@ -342,7 +432,7 @@ describe('kill -9 of gateways and BPAs during a stream of 1,000 messages (two si
     console.log(`crash test: all there and quiet ${Date.now() - t0} ms after the start`);
 
     const missing: string[] = [];
-    const duplicated: string[] = [];
+    const duplicated: { user: string; i: number; n: number }[] = [];
     const unexpected: string[] = [];
     for (const u of USERS) {
       const ids = await messageIds(marsStack, u);
@@ -350,20 +440,36 @@ describe('kill -9 of gateways and BPAs during a stream of 1,000 messages (two si
         if (!recipientsOf(i).includes(u)) continue;
         const n = ids.get(messageId(i)) ?? 0;
         if (n === 0) missing.push(`${u} ${i}`);
-        if (n > 1) duplicated.push(`${u} ${i} ×${n}`);
+        if (n > 1) duplicated.push({ user: u, i, n });
         ids.delete(messageId(i));
       }
       for (const [id, n] of ids) unexpected.push(`${u} ${id} ×${n}`);
     }
+    // each duplicate must be the MTA hand-off window (see the header), proven from Mars's Postfix log
+    const ledger = readPostfixLedger(marsStack.logs.postfix);
+    const windowDuplicates: string[] = [];
+    const unexplained: string[] = [];
+    for (const d of duplicated) {
+      const copies = ledger.copies.get(`${messageId(d.i)} ${d.user}@${MARS.domain}`) ?? [];
+      const unrecorded = copies.filter((q) => !recordedQueueIds.has(q));
+      const text = `${d.user} ${d.i} ×${d.n} (queue IDs ${copies.join(', ')}; not recorded by gateway B: ${unrecorded.join(', ') || 'none'})`;
+      const explained = copies.length === d.n && copies.length - unrecorded.length <= 1 && unrecorded.every((q) => ledger.lastBeforeDrop.has(q));
+      (explained ? windowDuplicates : unexplained).push(text);
+    }
+    const gatewayBKills = schedule.filter((k) => k.victim === 'gateway B').length;
     const bounced = (await Promise.all(USERS.map((u) => inboxCount(earthStack, u)))).reduce((a, b) => a + b, 0);
     const toPostmaster = await inboxCount(marsStack, 'postmaster');
     console.log(
-      `crash test: ${total} deliveries expected; missing ${missing.length}, duplicated ${duplicated.length}, unexpected ${unexpected.length}, ` +
+      `crash test: ${total} deliveries expected; missing ${missing.length}, duplicated ${duplicated.length} ` +
+        `(${windowDuplicates.length} in the MTA hand-off window, ${unexplained.length} otherwise), unexpected ${unexpected.length}, ` +
         `bounces at Earth ${bounced}, Mars postmaster ${toPostmaster}; ${Date.now() - t0} ms in all`,
     );
-    if (missing.length + duplicated.length + unexpected.length > 0) console.log(`crash test: missing ${missing.join('; ')}; duplicated ${duplicated.join('; ')}; unexpected ${unexpected.join('; ')}`);
+    for (const [what, list] of [['missing', missing], ['duplicate, MTA hand-off window', windowDuplicates], ['duplicate, unexplained', unexplained], ['unexpected', unexpected]] as const) {
+      if (list.length > 0) console.log(`crash test: ${what}: ${list.join('; ')}`);
+    }
     expect(missing).toEqual([]);
-    expect(duplicated).toEqual([]);
+    expect(unexplained).toEqual([]);
+    expect(windowDuplicates.length).toBeLessThanOrEqual(gatewayBKills);
     expect(unexpected).toEqual([]);
     expect(bounced).toBe(0);
     expect(toPostmaster).toBe(0);
