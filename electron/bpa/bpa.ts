@@ -23,7 +23,7 @@
  */
 import { join } from 'node:path';
 import { err, ok, toLogFormat, type Result } from '../../shared/errors';
-import { encodeBundle, payloadBlockOf } from '../../shared/protocol/bpv7/bundle';
+import { encodeBundle, encodeBundleParts, payloadBlockOf } from '../../shared/protocol/bpv7/bundle';
 import type { CodecOptions } from '../../shared/protocol/bpv7/crc';
 import { formatEid, isNodeId, parseEid } from '../../shared/protocol/bpv7/eid';
 import { BundleFlag, REPORT_REQUEST_FLAGS, hasFlag } from '../../shared/protocol/bpv7/flags';
@@ -120,6 +120,13 @@ export interface Bpa extends AgentHost {
 const TIMER_MAX_MS = 0x7fff_ffff;
 const STATES: readonly BundleState[] = ['reassembly', 'deliver', 'forward'];
 
+function sizeOf(bytes: Uint8Array | readonly Uint8Array[]): number {
+  if (bytes instanceof Uint8Array) return bytes.length;
+  let n = 0;
+  for (const p of bytes) n += p.length;
+  return n;
+}
+
 function originOf(hint: string | undefined): 'local' | 'cla' {
   return hint === ORIGIN_CLA ? 'cla' : 'local';
 }
@@ -159,7 +166,8 @@ export function createBpa(deps: CreateBpaDeps): Result<Bpa> {
   // ---- storing ----------------------------------------------------------------------------------
 
   interface StoreRequest {
-    readonly bytes: Uint8Array;
+    /** Encoded, whole or as gather parts (store/types.ts NewBundle.bytes). */
+    readonly bytes: Uint8Array | readonly Uint8Array[];
     readonly bundle: Bundle;
     readonly origin: 'local' | 'cla';
     readonly receivedAt: number;
@@ -181,7 +189,7 @@ export function createBpa(deps: CreateBpaDeps): Result<Bpa> {
       reportFlags: hasFlag(p.flags, REPORT_REQUEST_FLAGS) ? p.flags % 0x1_0000_0000 & REPORT_REQUEST_FLAGS : 0,
       receivedAt: req.receivedAt,
       origin: req.origin,
-      size: bytes.length,
+      size: sizeOf(bytes),
       state,
     };
     const r = store.put({
@@ -610,15 +618,17 @@ export function createBpa(deps: CreateBpaDeps): Result<Bpa> {
       const shape = bundleForSubmit(req, creation, lifetimeMs);
       if (!shape.ok) return shape;
       const { bundle } = shape.value;
-      let bytes: Uint8Array;
+      // As parts (header, the ADU itself, trailer): a large ADU goes to its blob file without being
+      // copied into one buffer first.
+      let bytes: Uint8Array[];
       try {
-        bytes = encodeBundle(bundle, codec);
+        bytes = encodeBundleParts(bundle, codec);
       } catch (e) {
         return err('INVALID_ARGUMENT', e instanceof Error ? e.message : String(e));
       }
       const t = put({ bytes, bundle, origin: 'local', receivedAt: clock() });
       if (!t.ok) {
-        log({ event: 'bundle.refused', source: shape.value.source, destination: shape.value.destination, bytes: bytes.length, error: toLogFormat(t.error) });
+        log({ event: 'bundle.refused', source: shape.value.source, destination: shape.value.destination, bytes: sizeOf(bytes), error: toLogFormat(t.error) });
         return t;
       }
       log({ event: 'bundle.stored', id: t.value.id, source: t.value.source, destination: t.value.destination, bytes: t.value.size });

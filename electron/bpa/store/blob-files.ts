@@ -11,11 +11,12 @@
  *
  * These functions throw Node's fs errors; the store turns them into IO_ERROR results.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface BlobFiles {
-  write(seq: number, bytes: Uint8Array): void;
+  /** The file of `seq` holds `parts`, concatenated (one writev, repeated for what a short write left). */
+  write(seq: number, parts: readonly Uint8Array[]): void;
   read(seq: number): Uint8Array;
   remove(seq: number): void;
   /** Delete files of sequence numbers not in `keep`, and unfinished .tmp files; returns how many. */
@@ -40,12 +41,24 @@ export function openBlobFiles(dir: string, fsync: boolean): BlobFiles {
   }
 
   return {
-    write(seq, bytes) {
+    write(seq, parts) {
       const tmp = join(dir, `${seq}.tmp`);
       const fd = openSync(tmp, 'w');
       try {
-        let done = 0;
-        while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+        let rest = parts.filter((p) => p.length > 0);
+        while (rest.length > 0) {
+          let written = writevSync(fd, rest);
+          const left: Uint8Array[] = [];
+          for (const p of rest) {
+            if (written >= p.length) {
+              written -= p.length;
+              continue;
+            }
+            left.push(written > 0 ? p.subarray(written) : p);
+            written = 0;
+          }
+          rest = left;
+        }
         if (fsync) fsyncSync(fd);
       } finally {
         closeSync(fd);

@@ -99,6 +99,20 @@ describe('put and get', () => {
     expect(store.usage().bundles).toBe(1);
   });
 
+  it('takes the bytes as gather parts too: stored as their concatenation, inline and in blob files', () => {
+    const store = openStore();
+    const small = [bytes(10, 1), new Uint8Array(0), bytes(20, 2)];
+    const large = [bytes(30, 3), bytes(5000, 4), bytes(3, 5)];
+    expect(codeOf(store.put(bundle('small', { bytes: small })))).toBe('ok');
+    expect(codeOf(store.put(bundle('large', { bytes: large })))).toBe('ok');
+    const s = store.get('small');
+    const l = store.get('large');
+    expect(s.ok && [s.value.size, Buffer.from(s.value.bytes).equals(Buffer.concat(small))]).toEqual([30, true]);
+    expect(l.ok && [l.value.size, Buffer.from(l.value.bytes).equals(Buffer.concat(large))]).toEqual([5033, true]);
+    expect(readdirSync(join(dir, 'bundles.db.blobs'))).toEqual(['2.bundle']);
+    expect(store.usage().bytes).toBe(5063);
+  });
+
   it('get of a missing bundle is NOT_FOUND', () => {
     expect(codeOf(openStore().get('nope'))).toBe('NOT_FOUND');
   });

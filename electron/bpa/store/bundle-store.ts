@@ -121,9 +121,11 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** A Buffer view of the bytes (better-sqlite3 binds Buffers as BLOBs), without copying. */
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/** The bytes as one Buffer (better-sqlite3 binds Buffers as BLOBs): a view of a single part, else one copy. */
+function inlineData(parts: readonly Uint8Array[]): Buffer {
+  const only = parts.length === 1 ? parts[0] : undefined;
+  if (only !== undefined) return Buffer.from(only.buffer, only.byteOffset, only.byteLength);
+  return Buffer.concat(parts);
 }
 
 function checkNew(e: NewBundle): string | undefined {
@@ -133,7 +135,8 @@ function checkNew(e: NewBundle): string | undefined {
   if (!Number.isSafeInteger(e.expiresAt)) return `expiresAt must be an integer, got ${e.expiresAt}`;
   if (!Number.isSafeInteger(e.reportFlags)) return `reportFlags must be an integer, got ${e.reportFlags}`;
   if (e.nextAttemptAt !== undefined && !Number.isSafeInteger(e.nextAttemptAt)) return `nextAttemptAt must be an integer, got ${e.nextAttemptAt}`;
-  if (!(e.bytes instanceof Uint8Array)) return 'bytes must be a Uint8Array';
+  if (e.bytes instanceof Uint8Array) return undefined;
+  if (!Array.isArray(e.bytes) || !e.bytes.every((p) => p instanceof Uint8Array)) return 'bytes must be a Uint8Array or an array of them';
   return undefined;
 }
 
@@ -316,7 +319,9 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
       if (problem !== undefined) return err('INVALID_ARGUMENT', problem);
       const now = clock();
       if (entry.expiresAt <= now) return err('EXPIRED', `bundle ${entry.id} expired at ${new Date(entry.expiresAt).toISOString()}`);
-      const size = entry.bytes.length;
+      const parts: readonly Uint8Array[] = entry.bytes instanceof Uint8Array ? [entry.bytes] : entry.bytes;
+      let size = 0;
+      for (const p of parts) size += p.length;
       if (count + 1 > maxBundles || totalBytes + size > maxBytes) {
         return err(
           'STORE_FULL',
@@ -328,7 +333,7 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
       // A put of an id whose delete is waiting must delete the old row first (the id is unique).
       const withDeletes = pending.size > 0 && (pendingSoon || pending.size >= DELETE_BATCH || pending.has(entry.id));
       try {
-        if (inFile) blobs.write(seq, entry.bytes);
+        if (inFile) blobs.write(seq, parts);
         const row: InsertRow = [
           entry.id,
           entry.destination,
@@ -345,7 +350,7 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
           now,
           seq,
           inFile ? 1 : 0,
-          inFile ? null : asBuffer(entry.bytes),
+          inFile ? null : inlineData(parts),
         ];
         if (withDeletes) putWithDeletesTx(row);
         else insertBundle.run(...row);

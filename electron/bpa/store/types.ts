@@ -50,8 +50,12 @@ export interface NewBundle {
   readonly nextAttemptAt?: number;
   readonly contactHint?: string;
   readonly reportFlags: number;
-  /** The encoded bundle. */
-  readonly bytes: Uint8Array;
+  /**
+   * The encoded bundle, whole or as gather parts to be concatenated (e.g. encodeBundleParts: header,
+   * payload view, trailer): a bundle that goes to a blob file is written from its parts, never copied
+   * into one buffer first.
+   */
+  readonly bytes: Uint8Array | readonly Uint8Array[];
 }
 
 export interface StoredBundle extends BundleMeta {
