@@ -5,10 +5,10 @@
  *
  * One private mail stack (mailstack: Postfix → LMTP → Dovecot; root only, the Postfix master needs it).
  * The gateway side is the inbound processor with its SQLite store, fed BSMTP bundles the way the BP node
- * delivers them: one ADU per event-loop turn, each committed by receive() before the next (what the AAP
- * 2.0 subscriber answers SUCCESS after). It replays them into Postfix over SMTP. The baseline is the same
- * messages sent straight into the same Postfix by the same strict SMTP client (services/smtp), over as many
- * sessions as the gateway opens, in the same run.
+ * delivers them: one ADU per event-loop turn (an AAP 2.0 node pushes the next after the answer to the
+ * last), each committed by receive() before the next. It replays them into Postfix over SMTP. The
+ * baseline is the same messages sent straight into the same Postfix by the same strict SMTP client
+ * (services/smtp), over as many sessions as the gateway opens, in the same run.
  *
  * - gateway.msgs_per_s: N messages fed as fast as the processor takes them, timed from the first
  *   receive() to the last MTA 250 the gateway recorded. Baseline: N direct sends, back to back.
