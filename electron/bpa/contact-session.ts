@@ -31,6 +31,8 @@ export interface OutgoingBundle {
   readonly bundle: Bundle;
   readonly parts: readonly Uint8Array[];
   readonly size: number;
+  /** The time at this node its bundle age was grown by (forward-blocks.ts): the same again gives the same bytes. */
+  readonly elapsedMs: number;
 }
 
 export interface SessionDeps {
@@ -44,8 +46,11 @@ export interface SessionDeps {
   /** The contact as the router has it now (rate, OWLT and end may change); undefined once it is gone. */
   contact(): Contact | undefined;
   openLink(contact: Contact): Promise<Result<ClaLink>>;
-  /** The bundle's outgoing bytes, or undefined when it must not go (deleted meanwhile, hop limit). */
-  prepare(t: Tracked): OutgoingBundle | undefined;
+  /**
+   * The bundle's outgoing bytes, or undefined when it must not go (deleted meanwhile, hop limit);
+   * `elapsedMs` (default: until now) for preparing again what was prepared before.
+   */
+  prepare(t: Tracked, elapsedMs?: number): OutgoingBundle | undefined;
   /** Its bytes were written to the link (not yet confirmed). */
   written(t: Tracked, out: OutgoingBundle): void;
   /** The link stayed usable for confirmMs after the bundle was written at `writtenAt` (Unix ms). */
@@ -69,9 +74,17 @@ export interface ContactSession {
 const BACKOFF_FIRST_MS = 250;
 const BACKOFF_MAX_MS = 30_000;
 
+/**
+ * A bundle in the delay line. Only the one about to be written keeps its outgoing parts: the others,
+ * waiting for their time (one-way light time) or for the socket to drain, keep the size and the elapsed
+ * time they were prepared with and are prepared again, byte for byte the same, when their turn comes, so
+ * that a long delay line or a slow receiver holds no payloads in memory.
+ */
 interface InFlight {
   readonly t: Tracked;
-  readonly out: OutgoingBundle;
+  out: OutgoingBundle | undefined;
+  readonly size: number;
+  readonly elapsedMs: number;
   readonly writeAt: number;
 }
 
@@ -266,7 +279,9 @@ export function createContactSession(deps: SessionDeps): ContactSession {
         if (out === undefined) continue;
         const start = Math.max(now, freeAt);
         freeAt = start + (contact.rateBytesPerSec > 0 ? (out.size * 1000) / contact.rateBytesPerSec : 0);
-        line.push({ t, out, writeAt: freeAt + contact.owltMs });
+        const writeAt = freeAt + contact.owltMs;
+        const next = line.length === 0 && writeAt - now < 1;
+        line.push({ t, out: next ? out : undefined, size: out.size, elapsedMs: out.elapsedMs, writeAt });
         lineBytes += out.size;
         void write();
       }
@@ -292,17 +307,26 @@ export function createContactSession(deps: SessionDeps): ContactSession {
           await sleep(wait);
           continue;
         }
+        const out = first.out ?? (first.t.gone ? undefined : deps.prepare(first.t, first.elapsedMs));
+        if (out === undefined) {
+          // Deleted (expired) while it waited, or unreadable now (dropped by prepare): it does not go.
+          line.shift();
+          lineBytes -= first.size;
+          lineProgress?.();
+          continue;
+        }
+        first.out = out;
         const l = link;
-        const r = l === undefined ? undefined : await l.send(first.out.parts);
+        const r = l === undefined ? undefined : await l.send(out.parts);
         if (closed) break;
         if (r !== undefined && r.ok) {
           line.shift();
-          lineBytes -= first.out.size;
+          lineBytes -= first.size;
           lineProgress?.();
           backoff = BACKOFF_FIRST_MS;
           const mono = performance.now();
           unconfirmed.push({ t: first.t, writtenAt: clock(), writtenMono: mono });
-          deps.written(first.t, first.out);
+          deps.written(first.t, out);
           confirm(mono);
           armConfirm();
           continue;

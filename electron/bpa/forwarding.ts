@@ -118,13 +118,14 @@ export function createForwarder(deps: ForwarderDeps): Forwarder {
     return cla.connect(hostPort, contact.peerNodeId);
   }
 
-  function prepare(t: Tracked): OutgoingBundle | undefined {
+  function prepare(t: Tracked, elapsed?: number): OutgoingBundle | undefined {
     const bundle = index.decode(t);
     if (!bundle.ok) {
       deps.drop(t, StatusReason.NO_ADDITIONAL_INFORMATION, `unreadable: ${toLogFormat(bundle.error)}`);
       return undefined;
     }
-    const prep = prepareForForwarding(bundle.value, { nodeId: deps.nodeEid, elapsedMs: clock() - t.receivedAt });
+    const elapsedMs = elapsed ?? clock() - t.receivedAt;
+    const prep = prepareForForwarding(bundle.value, { nodeId: deps.nodeEid, elapsedMs });
     if (!prep.ok) {
       deps.drop(t, StatusReason.BLOCK_UNINTELLIGIBLE, toLogFormat(prep.error), bundle.value);
       return undefined;
@@ -137,7 +138,7 @@ export function createForwarder(deps: ForwarderDeps): Forwarder {
     const parts = encodeBundleParts(out, deps.codec);
     let size = 0;
     for (const p of parts) size += p.length;
-    return { bundle: out, parts, size };
+    return { bundle: out, parts, size, elapsedMs };
   }
 
   function sessionFor(contact: Contact): ContactSession {

@@ -112,8 +112,8 @@ export const LIMITS = {
   /** Default store bound on bundles held. */
   bpaStoreDefaultMaxBundles: 1_000_000,
   /** Encoded bundle bytes the processor keeps in memory between storing and sending/delivering (re-read from the store beyond). */
-  bpaCacheMaxBytes: 64 * MiB,
-  /** Bytes one link holds in its delay line (one-way light time) and unfinished writes before the sender waits. */
+  bpaCacheMaxBytes: 16 * MiB,
+  /** Bytes one link has in its delay line (one-way light time) and unfinished writes before the sender waits (only the next write's are held in memory). */
   bpaLinkMaxBufferedBytes: 64 * MiB,
   /** Contact-plan commands configured at run time that the BPA keeps across restarts. */
   bpaSavedPlanMaxCommands: 4096,
