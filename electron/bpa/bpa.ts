@@ -45,7 +45,7 @@ import { createRouter, type Router } from './router/router';
 import { nodeIdOf } from './router/routing-key';
 import type { ApplySummary, Contact, PlanCommand } from './router/types';
 import { openSavedPlan, planCommandOf, type SavedPlan } from './saved-plan';
-import type { BundleState, BundleStore, StoreUsage } from './store/types';
+import type { BundleState, BundleStore, NewBundle, StoreUsage } from './store/types';
 import { DEFAULT_LIFETIME_MS, bundleForSubmit } from './submitted-bundle';
 import type { AgentHost, BundleSink, Cla, ClaName, ClaOrigin, Clock, Log, SubmittedBundle } from './types';
 
@@ -175,7 +175,8 @@ export function createBpa(deps: CreateBpaDeps): Result<Bpa> {
     readonly expiresAt?: number;
   }
 
-  function put(req: StoreRequest): Result<Tracked> {
+  /** The processor's view of a request and the store's entry for it. */
+  function entryOf(req: StoreRequest): { readonly init: TrackedInit; readonly entry: NewBundle } {
     const { bundle, bytes } = req;
     const p = bundle.primary;
     const destination = formatEid(p.destination);
@@ -192,7 +193,7 @@ export function createBpa(deps: CreateBpaDeps): Result<Bpa> {
       size: sizeOf(bytes),
       state,
     };
-    const r = store.put({
+    const entry: NewBundle = {
       id: init.id,
       destination,
       source: init.source,
@@ -202,13 +203,26 @@ export function createBpa(deps: CreateBpaDeps): Result<Bpa> {
       ...(local ? { agent: destination, contactHint: req.origin === 'cla' ? ORIGIN_CLA : ORIGIN_LOCAL } : {}),
       reportFlags: init.reportFlags,
       bytes,
+    };
+    return { init, entry };
+  }
+
+  /** Store the bundles, committed together (store.putAll), and track those stored. */
+  function putAll(reqs: readonly StoreRequest[]): Result<Tracked>[] {
+    const made = reqs.map(entryOf);
+    return store.putAll(made.map((m) => m.entry)).map((r, i) => {
+      if (!r.ok) return r;
+      const { init } = made[i] as { readonly init: TrackedInit };
+      if (expiryAt === undefined || init.expiresAt < expiryAt) {
+        expiryAt = init.expiresAt;
+        arm();
+      }
+      return ok(index.add(init, (reqs[i] as StoreRequest).bundle));
     });
-    if (!r.ok) return r;
-    if (expiryAt === undefined || init.expiresAt < expiryAt) {
-      expiryAt = init.expiresAt;
-      arm();
-    }
-    return ok(index.add(init, bundle));
+  }
+
+  function put(req: StoreRequest): Result<Tracked> {
+    return putAll([req])[0] ?? err('INTERNAL', 'no result for the put');
   }
 
   // ---- leaving the store ------------------------------------------------------------------------
@@ -397,6 +411,18 @@ export function createBpa(deps: CreateBpaDeps): Result<Bpa> {
     }
   }
 
+  /** A received bundle judged acceptable, waiting for the commit of its read (storeArrivals). */
+  interface Arrival {
+    readonly id: string;
+    readonly from: string;
+    readonly origin: ClaOrigin;
+    readonly discardedBlocks: readonly number[];
+    readonly blockReport: boolean;
+    readonly req: StoreRequest;
+  }
+  let arrivals: Arrival[] = [];
+  const arriving = new Set<string>();
+
   function receiveBundle(bytes: Uint8Array, origin: ClaOrigin): void {
     const from = origin.peerNodeId ?? origin.remote;
     const examined = examineReceived(bytes, codec);
@@ -408,7 +434,7 @@ export function createBpa(deps: CreateBpaDeps): Result<Bpa> {
     const bundle = o.bundle;
     const id = bundleIdOf(bundle);
     const local = isLocal(formatEid(bundle.primary.destination));
-    if (store.has(id) || (local && bundle.primary.fragment !== undefined && store.has(wholeBundleIdOf(bundle)))) {
+    if (arriving.has(id) || store.has(id) || (local && bundle.primary.fragment !== undefined && store.has(wholeBundleIdOf(bundle)))) {
       log({ event: 'bundle.duplicate', id, from, cla: origin.cla });
       return;
     }
@@ -427,7 +453,41 @@ export function createBpa(deps: CreateBpaDeps): Result<Bpa> {
       reporter.report(bundle, id, 'deleted', StatusReason.LIFETIME_EXPIRED);
       return;
     }
-    const stored = put({ bytes: o.bytes, bundle, origin: 'cla', receivedAt: now, expiresAt });
+    // Stored with the other bundles of the same read, before anything else is done with it (below).
+    arrivals.push({ id, from, origin, discardedBlocks: o.discardedBlocks, blockReport: o.blockReport, req: { bytes: o.bytes, bundle, origin: 'cla', receivedAt: now, expiresAt } });
+    arriving.add(id);
+    if (arrivals.length === 1) queueMicrotask(storeArrivals);
+  }
+
+  /**
+   * Group commit: every bundle a CLA read hands over in one go (its sink calls come in one turn of the
+   * event loop) is stored in one transaction, at the end of that turn, before it is reported,
+   * delivered or forwarded; nothing is done with a received bundle before the commit that makes it
+   * survive kill -9. Then, in arrival order, what the processor does for each.
+   */
+  function storeArrivals(): void {
+    const batch = arrivals;
+    arrivals = [];
+    arriving.clear();
+    let results: Result<Tracked>[];
+    try {
+      results = putAll(batch.map((a) => a.req));
+    } catch (e) {
+      log({ event: 'bpa.internal_error', where: 'reception', bundles: batch.length, message: e instanceof Error ? e.message : String(e) });
+      return;
+    }
+    batch.forEach((a, i) => {
+      try {
+        afterArrival(a, results[i] ?? err('INTERNAL', 'no result for the put'));
+      } catch (e) {
+        log({ event: 'bpa.internal_error', where: 'reception', from: a.origin.remote, message: e instanceof Error ? e.message : String(e) });
+      }
+    });
+  }
+
+  function afterArrival(a: Arrival, stored: Result<Tracked>): void {
+    const { id, from, origin } = a;
+    const bundle = a.req.bundle;
     if (!stored.ok) {
       if (stored.error.code === 'CONFLICT') {
         log({ event: 'bundle.duplicate', id, from, cla: origin.cla });
@@ -447,9 +507,9 @@ export function createBpa(deps: CreateBpaDeps): Result<Bpa> {
       source: t.source,
       destination: t.destination,
       bytes: t.size,
-      ...(o.discardedBlocks.length > 0 ? { discardedBlockTypes: o.discardedBlocks.join(',') } : {}),
+      ...(a.discardedBlocks.length > 0 ? { discardedBlockTypes: a.discardedBlocks.join(',') } : {}),
     });
-    if (o.blockReport) reporter.report(bundle, id, 'received', StatusReason.BLOCK_UNINTELLIGIBLE, true);
+    if (a.blockReport) reporter.report(bundle, id, 'received', StatusReason.BLOCK_UNINTELLIGIBLE, true);
     else reporter.report(bundle, id, 'received', StatusReason.NO_ADDITIONAL_INFORMATION);
     dispatch(t, bundle);
   }

@@ -113,6 +113,29 @@ describe('put and get', () => {
     expect(store.usage().bytes).toBe(5063);
   });
 
+  it('putAll: one result per entry, in order; the accepted ones stored together', () => {
+    let store = openStore({ maxBundles: 5 });
+    expect(codeOf(store.put(bundle('old')))).toBe('ok');
+    const results = store.putAll([
+      bundle('a', { bytes: bytes(1000, 1) }),
+      bundle('expired', { expiresAt: T0 }),
+      bundle('old'),
+      bundle('b'),
+      bundle('c'),
+      bundle('d'),
+      bundle('e'),
+    ]);
+    // 'old' is stored already (CONFLICT: the group is put again entry by entry to tell which); the
+    // store holds 5 at most, so the last one is refused.
+    expect(results.map(codeOf)).toEqual(['ok', 'EXPIRED', 'CONFLICT', 'ok', 'ok', 'ok', 'STORE_FULL']);
+    expect(store.usage().bundles).toBe(5);
+    store = reopen(store, { maxBundles: 5 });
+    expect(['old', 'a', 'b', 'c', 'd', 'e'].map((id) => store.get(id).ok)).toEqual([true, true, true, true, true, false]);
+    const a = store.get('a');
+    expect(a.ok && a.value.bytes).toEqual(bytes(1000, 1));
+    expect(readdirSync(join(dir, 'bundles.db.blobs'))).toHaveLength(1);
+  });
+
   it('get of a missing bundle is NOT_FOUND', () => {
     expect(codeOf(openStore().get('nope'))).toBe('NOT_FOUND');
   });

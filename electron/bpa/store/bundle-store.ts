@@ -269,10 +269,10 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
     for (const row of rows.values()) if (row.in_file === 1) removeFile(row.seq);
   }
 
-  // A put without deletes is one INSERT, its own transaction: no BEGIN and COMMIT statements around it.
-  const putWithDeletesTx = db.transaction((row: InsertRow) => {
-    deletePending();
-    insertBundle.run(...row);
+  // A single put without deletes is one INSERT, its own transaction: no BEGIN and COMMIT statements around it.
+  const insertAllTx = db.transaction((inserts: readonly { readonly row: InsertRow }[], withDeletes: boolean) => {
+    if (withDeletes) deletePending();
+    for (const i of inserts) insertBundle.run(...i.row);
   });
   const markSeenTx = db.transaction((id: string, expiresAt: number) => {
     deletePending();
@@ -311,30 +311,68 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
     }
   }
 
-  const store: BundleStore = {
-    recovery,
+  interface Insert {
+    readonly at: number;
+    readonly row: InsertRow;
+    readonly seq: number;
+    readonly size: number;
+    readonly inFile: boolean;
+  }
 
-    put(entry) {
+  /**
+   * Each entry checked on its own (INVALID_ARGUMENT, EXPIRED, STORE_FULL); those that pass go in one
+   * transaction, committed once (a receiver's group commit). A waiting delete of one of their ids, or
+   * one asked to go with the next write, or a full batch of them goes in it too.
+   */
+  function putAll(entries: readonly NewBundle[]): Result<void>[] {
+    const results: Result<void>[] = [];
+    const inserts: Insert[] = [];
+    const now = clock();
+    let seq = lastSeq;
+    let addedBytes = 0;
+    let ownDelete = false;
+    for (let at = 0; at < entries.length; at++) {
+      const entry = entries[at] as NewBundle;
+      results.push(ok(undefined));
       const problem = checkNew(entry);
-      if (problem !== undefined) return err('INVALID_ARGUMENT', problem);
-      const now = clock();
-      if (entry.expiresAt <= now) return err('EXPIRED', `bundle ${entry.id} expired at ${new Date(entry.expiresAt).toISOString()}`);
+      if (problem !== undefined) {
+        results[at] = err('INVALID_ARGUMENT', problem);
+        continue;
+      }
+      if (entry.expiresAt <= now) {
+        results[at] = err('EXPIRED', `bundle ${entry.id} expired at ${new Date(entry.expiresAt).toISOString()}`);
+        continue;
+      }
       const parts: readonly Uint8Array[] = entry.bytes instanceof Uint8Array ? [entry.bytes] : entry.bytes;
       let size = 0;
       for (const p of parts) size += p.length;
-      if (count + 1 > maxBundles || totalBytes + size > maxBytes) {
-        return err(
+      if (count + inserts.length + 1 > maxBundles || totalBytes + addedBytes + size > maxBytes) {
+        results[at] = err(
           'STORE_FULL',
-          `bundle store full: ${count} bundles, ${totalBytes} bytes held; limits ${maxBundles} bundles, ${maxBytes} bytes; refused ${size}-byte bundle ${entry.id}`,
+          `bundle store full: ${count + inserts.length} bundles, ${totalBytes + addedBytes} bytes held; limits ${maxBundles} bundles, ${maxBytes} bytes; refused ${size}-byte bundle ${entry.id}`,
         );
+        continue;
       }
-      const seq = lastSeq + 1;
       const inFile = size > inlineMaxBytes;
+      if (inFile) {
+        try {
+          blobs.write(seq + 1, parts);
+        } catch (e) {
+          removeFile(seq + 1);
+          results[at] = err('IO_ERROR', `cannot store bundle ${entry.id}: ${message(e)}`);
+          continue;
+        }
+      }
+      seq++;
+      addedBytes += size;
       // A put of an id whose delete is waiting must delete the old row first (the id is unique).
-      const withDeletes = pending.size > 0 && (pendingSoon || pending.size >= DELETE_BATCH || pending.has(entry.id));
-      try {
-        if (inFile) blobs.write(seq, parts);
-        const row: InsertRow = [
+      if (pending.has(entry.id)) ownDelete = true;
+      inserts.push({
+        at,
+        seq,
+        size,
+        inFile,
+        row: [
           entry.id,
           entry.destination,
           routingKeyOf(entry.destination),
@@ -351,21 +389,42 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
           seq,
           inFile ? 1 : 0,
           inFile ? null : inlineData(parts),
-        ];
-        if (withDeletes) putWithDeletesTx(row);
-        else insertBundle.run(...row);
-      } catch (e) {
-        if (inFile) removeFile(seq);
-        // The id's UNIQUE constraint answers "already stored" without a lookup per put.
-        if (e instanceof Database.SqliteError && e.code === SQLITE_CONSTRAINT_UNIQUE) return err('CONFLICT', `bundle ${entry.id} is already stored`);
-        return err('IO_ERROR', `cannot store bundle ${entry.id}: ${message(e)}`);
+        ],
+      });
+    }
+    if (inserts.length === 0) return results;
+    const withDeletes = pending.size > 0 && (pendingSoon || pending.size >= DELETE_BATCH || ownDelete);
+    try {
+      const only = inserts.length === 1 ? inserts[0] : undefined;
+      if (only !== undefined && !withDeletes) insertBundle.run(...only.row);
+      else insertAllTx(inserts, withDeletes);
+    } catch (e) {
+      for (const i of inserts) if (i.inFile) removeFile(i.seq);
+      // The id's UNIQUE constraint answers "already stored" without a lookup per put; a group is put
+      // again one entry at a time, to tell which (and to count the limits without it).
+      const unique = e instanceof Database.SqliteError && e.code === SQLITE_CONSTRAINT_UNIQUE;
+      if (unique && inserts.length > 1) return entries.map((one) => putAll([one])[0] as Result<void>);
+      for (const i of inserts) {
+        const id = i.row[0];
+        results[i.at] = unique ? err('CONFLICT', `bundle ${id} is already stored`) : err('IO_ERROR', `cannot store bundle ${id}: ${message(e)}`);
       }
-      if (withDeletes) deleted();
-      lastSeq = seq;
-      count++;
-      totalBytes += size;
-      return ok(undefined);
+      return results;
+    }
+    if (withDeletes) deleted();
+    lastSeq = seq;
+    count += inserts.length;
+    totalBytes += addedBytes;
+    return results;
+  }
+
+  const store: BundleStore = {
+    recovery,
+
+    put(entry) {
+      return putAll([entry])[0] ?? err('INTERNAL', 'no result for the put');
     },
+
+    putAll,
 
     get(id) {
       const row = pending.has(id) ? undefined : selectData.get(id);

@@ -113,6 +113,11 @@ export interface BundleStore {
    * the id as seen until it expires.
    */
   put(entry: NewBundle): Result<void>;
+  /**
+   * put() for several bundles, one result each, in order: those accepted are committed together, once
+   * (a group commit, e.g. every bundle of one read from a CLA).
+   */
+  putAll(entries: readonly NewBundle[]): Result<void>[];
   /** NOT_FOUND when absent; IO_ERROR when its blob file cannot be read. */
   get(id: string): Result<StoredBundle>;
   /** Change state and hints; NOT_FOUND when absent. */
