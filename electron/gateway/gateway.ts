@@ -261,10 +261,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
     const adu = { source: b.source, bundleId: receivedKey(b), payload: b.payload };
     for (let attempt = 0; ; attempt++) {
-      const r = processor?.receive(adu);
+      const received = processor?.receive(adu);
+      // the loop asks for the next bundle only once this one would survive power loss too
+      const r = received === undefined || !received.ok ? received : await processor?.durable();
       if (r === undefined || r.ok) return;
       // The node already counts the bundle as delivered: it exists only here now. Keep trying (the
-      // loop holds the next bundles meanwhile, and the client stops reading when its buffer is full).
+      // loop holds the next bundles meanwhile, and the client stops reading when its buffer is full);
+      // a repeat after a failed fsync finds the bundle recorded and only syncs again.
       if (stopping && attempt > 0) {
         log({ event: 'inbound-lost', source: b.source, bundle: adu.bundleId, error: r.error.message });
         return;

@@ -7,7 +7,11 @@
  *    the payload is read (inbound-intake.ts) and every transaction stored with its recipients' state,
  *    (Message-ID, recipient) pairs already delivered from another bundle are dropped, refused recipients
  *    get their non-delivery report queued, and an unreadable object becomes a notice to the postmaster.
- *    When receive() returns, the BP side may acknowledge the bundle: nothing is lost after that.
+ *    When receive() returns ok the ADU survives the death of the process (a synchronous=NORMAL commit);
+ *    once durable() resolves ok it survives power loss as well, and the BP side may acknowledge the
+ *    bundle: nothing is lost after that. The fsync runs off the event loop (store.sync(), wal-sync.ts),
+ *    so the MTA's replies to deliveries in flight are read meanwhile rather than queued behind it (see
+ *    "Exactly once" below).
  * 2. A worker replays the stored transactions into the MTA over SMTP (replay.ts), records each
  *    recipient's outcome, and queues DSNs for failures (and "relayed"/"delayed" where NOTIFY asks), in the
  *    same commit as the outcome. A 4yz or an MTA outage leaves recipients pending, retried with
@@ -22,7 +26,10 @@
  *
  * Exactly once: the one window that remains is between the MTA's reply to the end of the data and the
  * commit that records it; a crash there replays the transaction again (at-least-once is chosen over
- * losing mail). Everything before and after is in SQLite.
+ * losing mail; RFC 1047: no SMTP client can close it). Everything before and after is in SQLite. The window
+ * is as long as the reply waits to be read: an fsync on the event loop would stretch it to the fsync's
+ * length (5–30 ms here), which is why intake commits do not fsync inline. A delivery may be replayed
+ * before its intake is fsynced; power loss in that gap can repeat it, never lose it.
  */
 import { createHash } from 'node:crypto';
 import { err, ok } from '../../shared/errors';
@@ -82,8 +89,13 @@ export interface ReceiveResult {
 }
 
 export interface InboundProcessor {
-  /** Take one ADU; when it returns ok, the ADU is durably recorded and may be acknowledged to the node. */
+  /** Take one ADU; when it returns ok, the ADU is recorded (it survives the death of the process). */
   receive(adu: ReceivedAdu): Result<ReceiveResult>;
+  /**
+   * Resolves ok once every ADU received so far survives power loss too: only then may the BP side
+   * acknowledge them to the node. Overlapping calls share one fsync.
+   */
+  durable(): Promise<Result<void>>;
   /** Resolves once nothing is due now: every delivery and DSN done or waiting for a later retry. */
   idle(): Promise<void>;
   stats(): { readonly pendingDeliveries: number; readonly queuedDsns: number };
@@ -197,7 +209,7 @@ export function createInboundProcessor(opts: InboundProcessorOptions): InboundPr
       return ok({ outcome: 'duplicate', key, deliveries: 0 });
     }
     if (!policy.isAuthorisedSource(adu.source)) {
-      store.recordReceived(key, adu.source, 'refused', now);
+      store.transaction(() => store.recordReceived(key, adu.source, 'refused', now), 'process');
       log({ event: 'inbound-refused-source', bundle: key, source: adu.source, size: adu.payload.length });
       return ok({ outcome: 'refused', key, deliveries: 0 });
     }
@@ -226,7 +238,7 @@ export function createInboundProcessor(opts: InboundProcessorOptions): InboundPr
       store.recordReceived(key, adu.source, 'accepted', now);
       for (const t of intake.transactions) deliveries += storeTransaction(adu, key, t, now);
       log({ event: 'inbound-accepted', bundle: key, source: adu.source, form: intake.form, transactions: intake.transactions.length, deliveries });
-    });
+    }, 'process');
     // DSNs queued above are committed now: only now may they go to the node
     dsnSender.kick();
     kick();
@@ -406,6 +418,7 @@ export function createInboundProcessor(opts: InboundProcessorOptions): InboundPr
 
   return {
     receive,
+    durable: () => store.sync(),
     async idle() {
       // deliveries queue DSNs and DSNs are sent after deliveries: idle when both are, one after the other
       for (;;) {
