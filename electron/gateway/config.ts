@@ -23,8 +23,10 @@
  *   protocols.md §1.4) and `25` on an ipn node (`ipn:N.25`: IANA has no e-mail ipn service, so this is a
  *   local agreement; 25 is the SMTP port and ION's bpmail topic). Optional: secret (AAP 2.0),
  *   keepaliveSeconds, requestTimeoutMs, reconnect {initialMs, maxMs}, subscriberConfirmDeadlineMs (AAP 2.0;
- *   default 800: uD3TN v0.13 waits 1 s for the subscriber's answer, see AapClientOptions; null = answer
- *   only when the gateway has taken the bundle). statusReports: every bundle the gateway sends asks for
+ *   default 800: uD3TN v0.13 waits 1 s for the subscriber's answer and then closes the connection, see
+ *   AapClientOptions; null = answer only once the gateway has stored the bundle durably, which is what
+ *   to use with Farside's embedded BPA: it waits 10 s and keeps an unanswered bundle for the next
+ *   registration, so a gateway killed in between loses nothing). statusReports: every bundle the gateway sends asks for
  *   reception, forwarding, delivery and deletion reports (RFC 9171 §6.1), which come back to the mail
  *   agent and are logged, linked to the message (docs/status-reports.md: AAP 2.0 adu_flags; a uD3TN v0.13
  *   node ignores the request); default true with aap2, and refused with aap1, which cannot ask for them.

@@ -306,7 +306,7 @@ describe.runIf(process.env['FARSIDE_CRASH_TEST'] === '1')('kill -9 of gateways a
       });
     const gatewayConfig = (name: string, site: { domain: string }, aap2: number | undefined, mta: MailStack, listen: number | undefined, remote: { domain: string; node: string }): string =>
       writeJson(join(root, `${name}-gateway.json`), {
-        node: { aap: `tcp:${LOOPBACK}:${aap2}`, protocol: 'aap2', reconnect: { initialMs: 50, maxMs: 500 } },
+        node: { aap: `tcp:${LOOPBACK}:${aap2}`, protocol: 'aap2', reconnect: { initialMs: 50, maxMs: 500 }, subscriberConfirmDeadlineMs: null },
         mta: { host: LOOPBACK, port: mta.smtpPort },
         listen: { host: LOOPBACK, port: listen },
         routes: [{ domain: remote.domain, eid: `${remote.node}email` }],

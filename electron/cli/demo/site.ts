@@ -166,7 +166,7 @@ export async function startSiteGateway(node: SiteNode, mail: SiteMail, other: Si
   const config = parseGatewayConfig(
     JSON.stringify({
       hostname: `gw.${spec.domain}`,
-      node: { aap: node.aap2Address, protocol: 'aap2', agent: MAIL_AGENT, reconnect: { initialMs: 100, maxMs: 1000 } },
+      node: { aap: node.aap2Address, protocol: 'aap2', agent: MAIL_AGENT, reconnect: { initialMs: 100, maxMs: 1000 }, subscriberConfirmDeadlineMs: null },
       mta: { host: LOOPBACK, port: mail.stack.smtpPort },
       listen: { host: LOOPBACK, port: mail.gatewayPort },
       routes: [{ domain: other.domain, eid: gatewayEid(other) }],

@@ -12,7 +12,7 @@ const bundle = (i: number, size = 10): ReceivedBundle => ({
 });
 
 describe('createInbox', () => {
-  it('hands bundles out in arrival order and runs onTaken only when a consumer takes one', async () => {
+  it('hands bundles out in arrival order and runs onTaken only once the consumer comes back for the next one', async () => {
     const taken: number[] = [];
     const inbox = createInbox({ highWaterBytes: 1 << 20, onFull: () => undefined, onDrained: () => undefined });
     inbox.push(bundle(1), () => taken.push(1));
@@ -20,19 +20,54 @@ describe('createInbox', () => {
     expect(taken).toEqual([]);
     const it = inbox.iterator();
     expect((await it.next()).value?.payload[0]).toBe(1);
-    expect(taken).toEqual([1]);
+    // handed over, still being processed: not taken yet
+    expect(taken).toEqual([]);
     expect((await it.next()).value?.payload[0]).toBe(2);
+    expect(taken).toEqual([1]);
+    await it.return?.();
     expect(taken).toEqual([1, 2]);
   });
 
-  it('serves a waiting consumer directly', async () => {
+  it('serves a waiting consumer directly, and a for-await loop takes each bundle as its body finishes', async () => {
     const inbox = createInbox({ highWaterBytes: 1 << 20, onFull: () => undefined, onDrained: () => undefined });
-    const pending = inbox.iterator().next();
-    let taken = false;
-    inbox.push(bundle(9), () => (taken = true));
-    expect((await pending).value?.payload[0]).toBe(9);
-    expect(taken).toBe(true);
+    const taken: number[] = [];
+    const seenWhenTaken: number[][] = [];
+    const seen: number[] = [];
+    const loop = (async (): Promise<void> => {
+      for await (const b of inbox.iterator()) {
+        seen.push(b.payload[0] ?? -1);
+        if (seen.length === 2) break;
+      }
+    })();
+    inbox.push(bundle(9), () => {
+      taken.push(9);
+      seenWhenTaken.push([...seen]);
+    });
+    inbox.push(bundle(8), () => {
+      taken.push(8);
+      seenWhenTaken.push([...seen]);
+    });
+    await loop;
+    expect(seen).toEqual([9, 8]);
+    expect(taken).toEqual([9, 8]);
+    // 9 was taken once the body that saw it had finished (the loop asked for 8), 8 when the loop broke
+    expect(seenWhenTaken).toEqual([[9], [9, 8]]);
     expect(inbox.length).toBe(0);
+  });
+
+  it('a bundle handed out stays untaken until the consumer comes back, through any iterator', async () => {
+    const inbox = createInbox({ highWaterBytes: 1 << 20, onFull: () => undefined, onDrained: () => undefined });
+    const taken: number[] = [];
+    inbox.push(bundle(1), () => taken.push(1));
+    inbox.push(bundle(2), () => taken.push(2));
+    expect((await inbox.iterator().next()).value?.payload[0]).toBe(1);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(taken).toEqual([]);
+    // one consumer at a time: a fresh iterator's next() means the previous bundle is done with
+    expect((await inbox.iterator().next()).value?.payload[0]).toBe(2);
+    expect(taken).toEqual([1]);
+    await inbox.iterator().return?.();
+    expect(taken).toEqual([1, 2]);
   });
 
   it('keeps the buffer when a consumer leaves its loop, for the next iterator', async () => {

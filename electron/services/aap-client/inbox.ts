@@ -2,7 +2,10 @@
  * The buffer between the sockets and the consumer of received bundles. uD3TN does not keep bundles for
  * an application (ud3tn-behaviour.md §0.4, §11), so once a bundle is read off the socket this buffer is
  * its only copy: nothing is dropped here, ever. A bundle leaves only when a consumer takes it, and its
- * `onTaken` callback then runs (AAP 2.0 answers the node's push with SUCCESS at that moment).
+ * `onTaken` callback (AAP 2.0 answers the node's push with SUCCESS, after which the node forgets it) runs
+ * only when that consumer comes back for the next one or leaves its loop: a consumer that stores each
+ * bundle before asking for the next never lets the node forget one it has not stored (kill -9 in between
+ * gets it pushed again after the reconnect).
  *
  * Backpressure: above `highWaterBytes` the inbox asks its owner to stop reading (`onFull`), and below half
  * of it to resume (`onDrained`). The owner decides whether it can stop; see client.ts.
@@ -46,9 +49,21 @@ export function createInbox(opts: InboxOptions): Inbox {
 
   const cost = (b: ReceivedBundle): number => b.payload.length + ENTRY_OVERHEAD_BYTES;
 
+  // Bundles handed out and still being processed. They count as taken (onTaken: AAP 2.0 SUCCESS) only
+  // when the consumer is done with them, i.e. comes back for the next one or leaves its loop, so that a
+  // consumer that stores each bundle before asking for the next lets the node forget nothing it has not
+  // stored. The model is one consumer at a time (the gateway's inbound loop): any iterator's next() or
+  // return() releases what was handed out before, which also covers helpers that open a fresh iterator
+  // per bundle.
+  const held: Entry[] = [];
+
+  function release(): void {
+    for (const h of held.splice(0)) h.onTaken?.();
+  }
+
   function hand(entry: Entry, waiter: Waiter): void {
+    held.push(entry);
     waiter({ done: false, value: entry.bundle });
-    entry.onTaken?.();
   }
 
   function take(): Entry | undefined {
@@ -71,6 +86,7 @@ export function createInbox(opts: InboxOptions): Inbox {
   }
 
   function next(): Promise<IteratorResult<ReceivedBundle>> {
+    release();
     const entry = take();
     if (entry) {
       return new Promise((resolve) => hand(entry, resolve));
@@ -97,7 +113,10 @@ export function createInbox(opts: InboxOptions): Inbox {
       const it: AsyncIterableIterator<ReceivedBundle> = {
         next,
         // Leaving a for-await loop must not discard anything: the buffer stays for the next iterator.
-        return: () => Promise.resolve({ done: true, value: undefined }),
+        return: () => {
+          release();
+          return Promise.resolve({ done: true, value: undefined });
+        },
         [Symbol.asyncIterator]: () => it,
       };
       return it;

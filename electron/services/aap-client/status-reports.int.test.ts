@@ -85,6 +85,8 @@ async function take(c: AapClient, n: number, timeoutMs = 10_000): Promise<Receiv
     }
   } finally {
     clearTimeout(deadline);
+    // done with them: the node hears SUCCESS for the last one too (AAP 2.0)
+    await it.return?.();
   }
   if (out.length < n) throw new Error(`expected ${n} bundles, got ${out.length}`);
   return out;
