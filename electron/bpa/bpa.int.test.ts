@@ -256,6 +256,8 @@ describe('status reports and expiry', () => {
     const [report] = await take(sender, 1);
     const rec = decodeAdminRecord(report?.payload ?? new Uint8Array(0));
     expect(rec.ok && rec.value.kind === 'status-report' && rec.value.report).toMatchObject({ deleted: expect.any(Number), reason: 1 });
+    // The report went to an AAP v1 agent: it leaves the store once that delivery settled (delivery.ts).
+    await earth.waitFor('bundle.delivered', (e) => e.admin === true);
     expect(earth.running.store.usage().bundles).toBe(0);
   });
 });

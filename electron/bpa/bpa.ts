@@ -74,6 +74,12 @@ export interface BpaOptions {
    * them). Default DEFAULT_SENT_CONFIRM_MS.
    */
   readonly sentConfirmMs?: number;
+  /**
+   * How long an AAP v1 connection must stay registered after a bundle was written to it before the
+   * bundle is deleted as delivered (delivery.ts: AAP v1 has no acknowledgement). Default
+   * DEFAULT_DELIVERY_SETTLE_MS (delivery.ts); 0 deletes it once written.
+   */
+  readonly deliverySettleMs?: number;
 }
 
 /** Long enough for the RST of a killed peer to come back on a loaded machine, short enough not to hold the store. */
@@ -273,11 +279,14 @@ export function createBpa(deps: CreateBpaDeps): Result<Bpa> {
   const delivery = createDelivery({
     index,
     log,
-    delivered(t, bundle) {
+    ...(options.deliverySettleMs === undefined ? {} : { settleMs: options.deliverySettleMs }),
+    delivered(t, facts) {
+      // Settled (delivery.ts): the bundle is read again only for a report it asked for.
+      const subject = reporter.wants(t.reportFlags, 'delivered') ? index.decode(t) : undefined;
       // delivery.ts commits removals before the next hand-over; in a stream the next put does it.
       index.remove(t, { withNextWrite: true });
-      log({ event: 'bundle.delivered', id: t.id, agent: t.destination, bytes: payloadBlockOf(bundle)?.data.length ?? 0, admin: hasFlag(bundle.primary.flags, BundleFlag.ADMIN_RECORD) });
-      reporter.report(bundle, t.id, 'delivered', StatusReason.NO_ADDITIONAL_INFORMATION);
+      log({ event: 'bundle.delivered', id: t.id, agent: t.destination, bytes: facts.bytes, admin: facts.admin });
+      if (subject?.ok === true) reporter.report(subject.value, t.id, 'delivered', StatusReason.NO_ADDITIONAL_INFORMATION);
     },
     unreadable: (t, error) => drop(t, StatusReason.NO_ADDITIONAL_INFORMATION, `unreadable: ${error}`),
   });

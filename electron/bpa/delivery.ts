@@ -13,11 +13,29 @@
  * on when the endpoint is registered again, or after RETRY_MS while the same registration stays (a
  * connection whose write failed is normally gone by then).
  *
+ * Settling (AgentSink.unacknowledged, AAP v1): an AAP v1 sink resolves true once the kernel took the
+ * RECVBUNDLE, and AAP v1 has no acknowledgement; an application killed with the message still in its
+ * socket buffer, or before it stored it, would lose the bundle. So, as the MTCP sender treats a written
+ * bundle (contact-session.ts, sentConfirmMs), such a delivery is only `written`: the queue moves on at
+ * once (deliveries are pipelined, never one round trip per ADU), but the bundle stays stored until the
+ * registration that received it has lasted `settleMs` after the write, proven by a later write to it or
+ * by its timer. When the registration is released within the window (the connection closed, or the
+ * client registered another agent ID on it), its unsettled bundles go back to the front of the queue,
+ * in the order they were written, ahead of the ADU that was in hand-over, and are delivered again to the
+ * next registration. The "delivered" status report (RFC 9171 §6.1.1) and the `bundle.delivered` log
+ * line come at settling, not at the write: a report cannot be taken back, and a bundle written and then
+ * requeued would otherwise be reported delivered before (and again after) the application had it.
+ * Sinks that answer only when the application has the ADU (AAP 2.0 subscribers, built-in agents) are
+ * settled at once.
+ *
  * Delivery is at least once: a crash between the hand-over and the commit of the bundle's deletion
- * delivers it again after the restart. The store defers deletes (store/bundle-store.ts), so before each
- * hand-over the removals made so far are committed: at most the one ADU in hand-over per endpoint can
- * come twice. A delivered bundle's deletion goes with the next put (bpa.ts), so in a stream the next
- * received bundle's commit has done that already.
+ * delivers it again after the restart, and so does a crash or a stop within the settle window (the
+ * bundle is still stored). The store defers deletes (store/bundle-store.ts), so before each hand-over
+ * the removals made so far are committed: on a sink that answers, at most the one ADU in hand-over per
+ * endpoint can come twice; on an AAP v1 sink, the ADUs of the last settleMs as well. A delivered
+ * bundle's deletion goes with the next put (bpa.ts), so in a stream the next received bundle's commit
+ * has done that already. Duplicates arriving over a CLA meanwhile are suppressed, the bundle being
+ * still stored (store.has), and after its deletion as seen.
  */
 import { err, ok, toLogFormat, type Result } from '../../shared/errors';
 import { decodeAdminRecord } from '../../shared/protocol/bpv7/admin-record';
@@ -31,10 +49,33 @@ import type { AgentSink, DeliveredAdu, Log } from './types';
 /** Wait before retrying a sink that refused while still registered. */
 export const RETRY_MS = 1000;
 
+/**
+ * How long an AAP v1 connection must stay registered after a RECVBUNDLE was written before the bundle
+ * counts as delivered: as DEFAULT_SENT_CONFIRM_MS (bpa.ts) for MTCP, long enough for the close of a
+ * killed application to reach the BPA on a loaded machine, short enough not to hold the store.
+ */
+export const DEFAULT_DELIVERY_SETTLE_MS = 2000;
+
 /** BIBE PDU record types: 3 (draft-ietf-dtn-bibect), 7 (uD3TN's compatibility mode), protocols.md §3.11. */
 const BIBE_RECORD_TYPES: ReadonlySet<number> = new Set([3, 7]);
 
 type Role = 'v1' | 'active' | 'subscriber';
+
+/** What the processor reports of a delivered bundle (bundle.delivered): no bytes are held while it settles. */
+export interface DeliveredFacts {
+  /** Length of the bundle's payload block. */
+  readonly bytes: number;
+  /** The bundle is an administrative record (a status report, a BIBE PDU). */
+  readonly admin: boolean;
+}
+
+/** A bundle written to an unacknowledged sink, waiting for settleMs of its registration. */
+interface Unsettled {
+  readonly t: Tracked;
+  readonly facts: DeliveredFacts;
+  /** Monotonic ms of the write: the window is about real time on the connection, whatever the node clock says. */
+  readonly writtenMono: number;
+}
 
 interface Registration {
   readonly eid: string;
@@ -42,6 +83,13 @@ interface Registration {
   readonly secret: string;
   readonly sink: AgentSink | null;
   live: boolean;
+  /**
+   * Written and not settled yet, oldest first, from `unsettledHead` on: a stream has settleMs worth of
+   * them and settles one per write, so the head moves instead of the array being copied each time.
+   */
+  unsettled: Unsettled[];
+  unsettledHead: number;
+  settleTimer: NodeJS.Timeout | undefined;
 }
 
 interface Queue {
@@ -55,8 +103,10 @@ interface Queue {
 export interface DeliveryDeps {
   readonly index: BundleIndex;
   readonly log: Log;
-  /** The agent has the ADU: delete the bundle, report, log. */
-  delivered(t: Tracked, bundle: Bundle): void;
+  /** The settle window of unacknowledged sinks (see the file comment); default DEFAULT_DELIVERY_SETTLE_MS; 0 settles at the write. */
+  readonly settleMs?: number;
+  /** The agent has the ADU (settled): delete the bundle, report, log. */
+  delivered(t: Tracked, facts: DeliveredFacts): void;
   /** The stored bundle cannot be read or decoded any more: drop it. */
   unreadable(t: Tracked, error: string): void;
 }
@@ -67,7 +117,7 @@ export interface Delivery {
   hasReceiver(eid: string): boolean;
   /** Queue a 'deliver' bundle for its agent (t.destination) and deliver when one is registered. */
   enqueue(t: Tracked): void;
-  /** Bundles waiting per endpoint (for logs and tests). */
+  /** Bundles waiting per endpoint (for logs and tests); written ones that are not settled yet are not counted. */
   waiting(): Map<string, number>;
   close(): void;
 }
@@ -96,6 +146,7 @@ export function aduOf(t: Tracked, bundle: Bundle): DeliveredAdu {
 
 export function createDelivery(deps: DeliveryDeps): Delivery {
   const { index, log } = deps;
+  const settleMs = deps.settleMs ?? DEFAULT_DELIVERY_SETTLE_MS;
   const registrations = new Map<string, Registration[]>();
   const queues = new Map<string, Queue>();
   let closed = false;
@@ -119,6 +170,88 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     q.items = q.items.slice(q.head);
     q.head = 0;
     if (q.items.length === 0 && !q.running && q.retry === undefined) queues.delete(q.eid);
+  }
+
+  function factsOf(bundle: Bundle): DeliveredFacts {
+    return { bytes: payloadBlockOf(bundle)?.data.length ?? 0, admin: hasFlag(bundle.primary.flags, BundleFlag.ADMIN_RECORD) };
+  }
+
+  function settled(t: Tracked, facts: DeliveredFacts): void {
+    // Expired (or dropped) while it settled: that was logged and reported already.
+    if (!t.gone) deps.delivered(t, facts);
+  }
+
+  /** Bundles written to `reg` at or before `mono` − settleMs are delivered. */
+  function settle(reg: Registration, mono: number): void {
+    const limit = mono - settleMs;
+    while (reg.unsettledHead < reg.unsettled.length) {
+      const u = reg.unsettled[reg.unsettledHead] as Unsettled;
+      if (u.writtenMono > limit) break;
+      reg.unsettledHead++;
+      settled(u.t, u.facts);
+    }
+    if (reg.unsettledHead === reg.unsettled.length) {
+      reg.unsettled = [];
+      reg.unsettledHead = 0;
+    } else if (reg.unsettledHead >= 1024 && reg.unsettledHead * 2 >= reg.unsettled.length) {
+      reg.unsettled = reg.unsettled.slice(reg.unsettledHead);
+      reg.unsettledHead = 0;
+    }
+  }
+
+  /** Nothing more is written for a while: settle by the clock (the registration lasted settleMs). */
+  function armSettle(reg: Registration): void {
+    const first = reg.unsettled[reg.unsettledHead];
+    if (reg.settleTimer !== undefined || first === undefined || closed) return;
+    reg.settleTimer = setTimeout(
+      () => {
+        reg.settleTimer = undefined;
+        if (closed || !reg.live) return;
+        try {
+          settle(reg, performance.now());
+        } catch (e) {
+          log({ event: 'bpa.internal_error', where: 'delivery', agent: reg.eid, message: e instanceof Error ? e.message : String(e) });
+        }
+        armSettle(reg);
+      },
+      Math.max(1, Math.ceil(first.writtenMono + settleMs - performance.now())),
+    );
+  }
+
+  /** The ADU was written to an unacknowledged sink: it settles later (see the file comment). */
+  function written(reg: Registration, t: Tracked, facts: DeliveredFacts): void {
+    // No bytes are held while it settles: a 1 MiB stream would keep settleMs worth of them alive, and the
+    // cache budget is for bundles still to be delivered. A requeued bundle is read from the store again.
+    index.uncache(t);
+    const mono = performance.now();
+    reg.unsettled.push({ t, facts, writtenMono: mono });
+    settle(reg, mono);
+    armSettle(reg);
+  }
+
+  /**
+   * The registration ended (its connection closed, or it registered another agent ID): what it settled
+   * by now is delivered, the rest goes back to the front of its endpoint's queue, in write order. An ADU
+   * in hand-over to it stays at the queue's head (pump does not advance past it), behind these.
+   */
+  function requeueUnsettled(reg: Registration): void {
+    clearTimeout(reg.settleTimer);
+    reg.settleTimer = undefined;
+    settle(reg, performance.now());
+    if (reg.unsettledHead === reg.unsettled.length) return;
+    const back: Tracked[] = [];
+    for (let i = reg.unsettledHead; i < reg.unsettled.length; i++) {
+      const u = reg.unsettled[i] as Unsettled;
+      if (!u.t.gone) back.push(u.t);
+    }
+    reg.unsettled = [];
+    reg.unsettledHead = 0;
+    if (back.length === 0) return;
+    log({ event: 'delivery.requeued', agent: reg.eid, bundles: back.length });
+    const q = queueOf(reg.eid);
+    q.items = back.concat(q.items.slice(q.head));
+    q.head = 0;
+    void pump(q);
   }
 
   async function pump(q: Queue): Promise<void> {
@@ -147,8 +280,12 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
           log({ event: 'bundle.delivery_failed', id: t.id, agent: q.eid, error: e instanceof Error ? e.message : String(e) });
         }
         if (closed) break;
+        const unacknowledged = reg.sink.unacknowledged === true && settleMs > 0;
+        // Released during the hand-over: unless the application confirmed it, the ADU stays at the head
+        // (its registration's unsettled ones went back in front of it) for the next registration.
+        if (!reg.live && (!taken || unacknowledged)) continue;
         if (!taken) {
-          if (reg.live && q.retry === undefined) {
+          if (q.retry === undefined) {
             q.retry = setTimeout(() => {
               q.retry = undefined;
               void pump(q);
@@ -157,7 +294,10 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
           break;
         }
         q.head++;
-        if (!t.gone) deps.delivered(t, bundle.value);
+        if (t.gone) continue;
+        const facts = factsOf(bundle.value);
+        if (unacknowledged) written(reg, t, facts);
+        else settled(t, facts);
       }
     } catch (e) {
       // The store failing under a delivery: logged; the queue goes on at the next registration or retry.
@@ -178,7 +318,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
         if (receiving(r.role) === receiving(role)) return err('CONFLICT', `${eid} is already registered`);
         if (r.secret !== secret) return err('UNAUTHORIZED', `${eid} is registered with another secret`);
       }
-      const reg: Registration = { eid, role, secret, sink, live: true };
+      const reg: Registration = { eid, role, secret, sink, live: true, unsettled: [], unsettledHead: 0, settleTimer: undefined };
       list.push(reg);
       registrations.set(eid, list);
       if (receiving(role) && sink !== null) {
@@ -192,6 +332,8 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
           const rest = (registrations.get(eid) ?? []).filter((r) => r !== reg);
           if (rest.length === 0) registrations.delete(eid);
           else registrations.set(eid, rest);
+          // After close() the unsettled ones simply stay stored (see close()).
+          if (!closed) requeueUnsettled(reg);
         },
       });
     },
@@ -215,8 +357,14 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     },
 
     close() {
+      // A clean stop (SIGTERM) leaves unsettled bundles stored, to be delivered again after the next
+      // start, rather than settling those whose connection is still open: the stop tells nothing about
+      // whether the application has them (a site shut down as a whole stops the application too, maybe
+      // a moment later), and a repeated delivery is what an AAP v1 application must handle anyway
+      // (docs/embedded-bpa.md), whereas a settled bundle the application never stored is lost.
       closed = true;
       for (const q of queues.values()) clearTimeout(q.retry);
+      for (const list of registrations.values()) for (const r of list) clearTimeout(r.settleTimer);
       queues.clear();
       registrations.clear();
     },

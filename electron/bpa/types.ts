@@ -99,6 +99,12 @@ export interface DeliveredAdu {
 /** What an agent connection offers the processor: deliver resolves true once the application has the ADU. */
 export interface AgentSink {
   deliver(adu: DeliveredAdu): Promise<boolean>;
+  /**
+   * True when deliver's true means only "written to the connection" (AAP v1 has no acknowledgement):
+   * the bundle then stays stored until the registration has lasted the BPA's settle window after the
+   * write, and goes to the next registration if it ends sooner (delivery.ts).
+   */
+  readonly unacknowledged?: boolean;
 }
 
 /** Status reports an application may ask for on a bundle it submits (Farside extension; uD3TN cannot). */

@@ -28,7 +28,10 @@
  * Delivery: a registered connection is an AgentSink; RECVBUNDLE (RECVBIBE for a BIBE PDU) may be written
  * at any moment between replies. Administrative records addressed to the agent (status reports it asked
  * for, docs/status-reports.md) arrive as RECVBUNDLE from the reporting node's ID with the record as
- * payload; AAP v1 has no flag for them.
+ * payload; AAP v1 has no flag for them. AAP v1 has no acknowledgement either, so the sink is
+ * `unacknowledged`: a bundle written to the connection stays stored until the connection has stayed
+ * registered for the BPA's settle window, and is delivered again to the next registration when the
+ * connection closes (or registers another agent ID) sooner (delivery.ts). Nothing of this is on the wire.
  */
 import type { Socket } from 'node:net';
 import type { FarsideError } from '../../../shared/errors';
@@ -93,6 +96,8 @@ export function createAapServer(options: AapServerOptions): AapServer {
 
     const sink: AgentSink = {
       deliver: (adu) => deliver(adu),
+      // AAP v1 has no acknowledgement: written is not delivered; the bundle settles (delivery.ts).
+      unacknowledged: true,
     };
 
     function deliver(adu: DeliveredAdu): Promise<boolean> {

@@ -6,9 +6,10 @@
 import type { Socket } from 'node:net';
 
 /**
- * Resolves true once the kernel took the last part (its write callback fired without error): that is
- * "written to the socket" in AgentSink.deliver's sense; AAP v1 has no acknowledgement to wait for.
- * Resolves false when the socket is closed or the write fails.
+ * Resolves true once the kernel took the last part (its write callback fired without error): "written to
+ * the socket", which for AAP v1 (no acknowledgement to wait for) is AgentSink.deliver's true of an
+ * `unacknowledged` sink: the bundle then settles in delivery.ts. Resolves false when the socket is
+ * closed or the write fails.
  */
 export function writeParts(socket: Socket, parts: readonly Uint8Array[]): Promise<boolean> {
   if (socket.destroyed || !socket.writable) return Promise.resolve(false);
