@@ -259,7 +259,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       log(adminRecordEvent(b, (id) => s?.handedOverBundle(id)));
       return;
     }
-    const adu = { source: b.source, bundleId: receivedKey(b), payload: b.payload };
+    const adu = { source: b.source, bundleId: receivedKey(b), payload: b.payload, destination: b.destination };
     for (let attempt = 0; ; attempt++) {
       const received = processor?.receive(adu);
       // the loop asks for the next bundle only once this one would survive power loss too

@@ -12,6 +12,8 @@
  *    bundle: nothing is lost after that. The fsync runs off the event loop (store.sync(), wal-sync.ts),
  *    so the MTA's replies to deliveries in flight are read meanwhile rather than queued behind it (see
  *    "Exactly once" below).
+ *    Each transaction is stored with its trace fields (trace-fields.ts: Received, and X-Farside-Transaction
+ *    with the transaction's key), written once here so that every replay carries the same bytes.
  * 2. A worker replays the stored transactions into the MTA over SMTP (replay.ts), records each
  *    recipient's outcome, and queues DSNs for failures (and "relayed"/"delayed" where NOTIFY asks), in the
  *    same commit as the outcome. A 4yz or an MTA outage leaves recipients pending, retried with
@@ -26,7 +28,9 @@
  *
  * Exactly once: the one window that remains is between the MTA's reply to the end of the data and the
  * commit that records it; a crash there replays the transaction again (at-least-once is chosen over
- * losing mail; RFC 1047: no SMTP client can close it). Everything before and after is in SQLite. The window
+ * losing mail; RFC 1047: no SMTP client can close it). Everything before and after is in SQLite. The
+ * repeat carries the same X-Farside-Transaction field, by which the mailbox's delivery agent discards it
+ * (Dovecot Sieve `duplicate`, mailbox-dedupe.ts, docs/gateway-exactly-once.md). The window
  * is as long as the reply waits to be read: an fsync on the event loop would stretch it to the fsync's
  * length (5–30 ms here), which is why intake commits do not fsync inline. A delivery may be replayed
  * before its intake is fsynced; power loss in that gap can repeat it, never lose it.
@@ -46,6 +50,7 @@ import { buildPostmasterNotice } from './postmaster-notice';
 import type { RelayPolicy } from './relay-policy';
 import { applyReplies, planReplay } from './replay';
 import type { Delivery, DeliveryRecipient, GatewayStore } from './store/gateway-store';
+import { traceFields, transactionField } from './trace-fields';
 import type { GatewayLog, ReceivedAdu, SendBundle } from './types';
 
 export interface InboundRetry {
@@ -157,7 +162,7 @@ export function createInboundProcessor(opts: InboundProcessorOptions): InboundPr
 
   // ---- receive ----
 
-  const storeTransaction = (adu: ReceivedAdu, key: string, t: IntakeTransaction, now: number): number => {
+  const storeTransaction = (adu: ReceivedAdu, key: string, form: 'bsmtp' | 'rfc5322', t: IntakeTransaction, index: number, now: number): number => {
     let local = t.local;
     if (t.messageId !== null && local.length > 0) {
       const seen = store.seenRecipients(t.messageId, local.map((r) => r.address));
@@ -187,6 +192,7 @@ export function createInboundProcessor(opts: InboundProcessorOptions): InboundPr
       messageId: t.messageId,
       receivedAt: now,
       nextAttemptAt: now,
+      trace: traceFields({ bundleKey: key, index, source: adu.source, destination: adu.destination ?? null, hostname: opts.hostname, form, receivedAt: now }),
     });
     return 1;
   };
@@ -230,13 +236,17 @@ export function createInboundProcessor(opts: InboundProcessorOptions): InboundPr
           messageId: notice.messageId,
           receivedAt: now,
           nextAttemptAt: now,
+          // the gateway writes the notice itself (no Received); the key lets the mailbox drop a repeat
+          trace: transactionField(key, 0),
         });
         deliveries = 1;
         log({ event: 'inbound-invalid-object', bundle: key, source: adu.source, form: intake.form, code: intake.error.code, error: intake.error.message, offset: intake.error.offset, to: policy.postmaster });
         return;
       }
       store.recordReceived(key, adu.source, 'accepted', now);
-      for (const t of intake.transactions) deliveries += storeTransaction(adu, key, t, now);
+      intake.transactions.forEach((t, index) => {
+        deliveries += storeTransaction(adu, key, intake.form, t, index, now);
+      });
       log({ event: 'inbound-accepted', bundle: key, source: adu.source, form: intake.form, transactions: intake.transactions.length, deliveries });
     }, 'process');
     // DSNs queued above are committed now: only now may they go to the node
@@ -317,7 +327,7 @@ export function createInboundProcessor(opts: InboundProcessorOptions): InboundPr
       settle(d, d.recipients.map((r) => (r.state === 'pending' ? { ...r, state: 'failed' as const, status: refusal.status, reply: refusal.reply } : r)), clock(), null, false);
       return true;
     }
-    const result = await s.send(plan.envelope, d.message);
+    const result = await s.send(plan.envelope, plan.message);
     if (!result.ok) {
       // the connection failed mid-transaction: nothing is known to be delivered; retry the whole delivery
       session = null;

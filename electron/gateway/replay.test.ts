@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ascii } from '../../shared/test-support/vectors';
 import type { SmtpReply } from '../services/smtp/reply-decoder';
-import { applyReplies, planReplay } from './replay';
+import { applyReplies, planReplay, replayMessage } from './replay';
 import type { Delivery } from './store/gateway-store';
 
 /** Postfix 3.7's EHLO keywords (environment.md §5). */
@@ -20,6 +20,7 @@ const delivery: Delivery = {
     { address: 'carol@mars.example', params: { NOTIFY: 'FAILURE' }, state: 'pending' },
   ],
   message: ascii('Subject: x\r\n\r\nbody\r\n'),
+  trace: '',
   messageId: null,
   receivedAt: 0,
   nextAttemptAt: 0,
@@ -53,6 +54,27 @@ describe('replay plan', () => {
     expect(plan.envelope.rcptTo.map((r) => r.params)).toEqual([{}, {}]);
     expect(plan.refusal?.status).toBe('5.6.3');
     expect(planReplay({ ...delivery, mailParams: { BODY: '7BIT' } }, new Map()).refusal).toBeNull();
+  });
+});
+
+describe('replay message and SIZE (trace fields, RFC 1870 §3)', () => {
+  const trace = 'Received: from earth.dtn (dtn://earth.dtn/email) by gw.mars.example with BSMTP id 0a; Wed, 25 Nov 2026\r\n 19:55:08 +0000\r\nX-Farside-Transaction: k/0\r\n';
+  const traced: Delivery = { ...delivery, trace };
+
+  it('sends the stored trace fields before the message, which is otherwise unchanged', () => {
+    const plan = planReplay(traced, POSTFIX);
+    expect(new TextDecoder().decode(plan.message)).toBe(`${trace}Subject: x\r\n\r\nbody\r\n`);
+    expect(replayMessage(traced)).toEqual(plan.message);
+    // a delivery stored before trace fields existed goes out as stored
+    expect(replayMessage(delivery)).toBe(delivery.message);
+  });
+
+  it('grows SIZE by the length of the trace fields, and leaves it alone without them', () => {
+    expect(planReplay(traced, POSTFIX).envelope.mailParams['SIZE']).toBe(String(20 + trace.length));
+    expect(planReplay(delivery, POSTFIX).envelope.mailParams['SIZE']).toBe('20');
+    // RFC 1870 §3 allows 20 digits: no precision lost
+    expect(planReplay({ ...traced, mailParams: { SIZE: '99999999999999999999' } }, POSTFIX).envelope.mailParams['SIZE']).toBe(String(99999999999999999999n + BigInt(trace.length)));
+    expect(planReplay({ ...traced, mailParams: {} }, POSTFIX).envelope.mailParams).toEqual({});
   });
 });
 

@@ -12,6 +12,10 @@
  * - NOTIFY=SUCCESS towards an MTA without DSN: the gateway reports "relayed" itself once the MTA took the
  *   message, as RFC 3461 §4.1 asks of an MTA that relays to a non-DSN server.
  *
+ * The message goes out with the trace fields stored at intake prepended (trace-fields.ts), byte for byte
+ * the same at every attempt. SIZE, when passed on, grows by their length: RFC 1870 §3 asks for the size
+ * of the message as transmitted, and an MTA may refuse a message larger than it was announced.
+ *
  * Replies (RFC 5321 §4.2.1): a recipient is delivered when MAIL, its RCPT and the data were all accepted;
  * failed on a 5yz to MAIL, to its RCPT or to the data; still pending (retried later) on a 4yz.
  */
@@ -38,6 +42,8 @@ function filterParams(params: EsmtpParams, rules: Readonly<Record<string, string
 export interface ReplayPlan {
   /** The envelope for the MTA: the pending recipients only. */
   readonly envelope: SmtpEnvelope;
+  /** What goes after DATA: the stored trace fields, then the message unchanged. */
+  readonly message: Uint8Array;
   /** Index in delivery.recipients of each envelope recipient. */
   readonly indices: readonly number[];
   /** Parameters left off (for the log). */
@@ -46,12 +52,25 @@ export interface ReplayPlan {
   readonly refusal: { readonly status: string; readonly reply: string } | null;
 }
 
+/** The message as replayed: the stored trace fields before the stored message. */
+export function replayMessage(d: Pick<Delivery, 'trace' | 'message'>): Uint8Array {
+  if (d.trace.length === 0) return d.message;
+  // trace fields are printable ASCII (trace-fields.ts): one byte per character
+  const out = new Uint8Array(d.trace.length + d.message.length);
+  for (let i = 0; i < d.trace.length; i++) out[i] = d.trace.charCodeAt(i);
+  out.set(d.message, d.trace.length);
+  return out;
+}
+
 export function planReplay(d: Delivery, extensions: ReadonlyMap<string, string>): ReplayPlan {
   const indices: number[] = [];
   d.recipients.forEach((r, i) => {
     if (r.state === 'pending') indices.push(i);
   });
   const mail = filterParams(d.mailParams, MAIL_PARAM_EXTENSION, extensions);
+  const size = mail.kept['SIZE'];
+  // SIZE is 1 to 20 digits (RFC 1870 §3, checked by the BSMTP decoder): BigInt keeps every such value exact
+  if (typeof size === 'string' && /^[0-9]{1,20}$/.test(size)) mail.kept['SIZE'] = String(BigInt(size) + BigInt(d.trace.length));
   const dropped = [...mail.dropped];
   const rcptTo = indices.map((i) => {
     const r = d.recipients[i]!;
@@ -61,7 +80,7 @@ export function planReplay(d: Delivery, extensions: ReadonlyMap<string, string>)
   });
   const eightBit = d.mailParams['BODY']?.toUpperCase() === '8BITMIME';
   const refusal = eightBit && !extensions.has('8BITMIME') ? { status: '5.6.3', reply: '554 5.6.3 the MTA does not offer 8BITMIME and the gateway does not convert 8-bit content' } : null;
-  return { envelope: { mailFrom: d.mailFrom, mailParams: mail.kept, rcptTo }, indices, dropped: [...new Set(dropped)], refusal };
+  return { envelope: { mailFrom: d.mailFrom, mailParams: mail.kept, rcptTo }, message: replayMessage(d), indices, dropped: [...new Set(dropped)], refusal };
 }
 
 function statusOf(reply: SmtpReply): string {

@@ -33,6 +33,8 @@ export interface ReceivedAdu {
    */
   readonly bundleId: string | null;
   readonly payload: Uint8Array;
+  /** The gateway's endpoint the bundle was delivered to, when the BP side knows it (the Received field's By comment). */
+  readonly destination?: string;
 }
 
 /** The text form of an AAP BundleId, the same as electron/bpa/store/bundle-key.ts writes. */

@@ -39,6 +39,7 @@ const delivery: NewDelivery = {
   messageId: 'm1@earth.example',
   receivedAt: 1000,
   nextAttemptAt: 1000,
+  trace: 'X-Farside-Transaction: dtn://earth.dtn/email 1000 1/0\r\n',
 };
 
 describe('gateway store', () => {
@@ -125,6 +126,21 @@ describe('gateway store', () => {
     const names = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all() as { name: string }[]).map((r) => r.name);
     db.close();
     expect(names).toContain('outbound_by_bundle');
+  });
+
+  it('adds the trace column to a version-1 store written before it existed; its deliveries have no trace', () => {
+    const path = fresh();
+    openStore(path).close();
+    const raw = new Database(path);
+    raw.exec('ALTER TABLE deliveries DROP COLUMN trace');
+    raw
+      .prepare('INSERT INTO deliveries (bundle_key, source, kind, mail_from, mail_params, recipients, message, message_id, received_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run('k', 'dtn://earth.dtn/email', 'mail', '', '{}', '[]', Buffer.from('x'), null, 1, 1);
+    raw.close();
+    const s = openStore(path);
+    expect(s.dueDeliveries(1, 10).map((d) => d.trace)).toEqual(['']);
+    const id = s.addDelivery(delivery);
+    expect(s.dueDeliveries(1000, 10).find((d) => d.id === id)?.trace).toBe(delivery.trace);
   });
 
   it('remembers received keys and (Message-ID, recipient) pairs across a reopen, case-insensitively', () => {

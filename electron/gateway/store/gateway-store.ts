@@ -30,7 +30,7 @@ import Database from 'better-sqlite3';
 import { err, ok } from '../../../shared/errors';
 import type { Result } from '../../../shared/errors';
 import type { EsmtpParams } from '../../../shared/protocol/bsmtp';
-import { SCHEMA_INDEXES_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema';
+import { SCHEMA_ADDED_COLUMNS, SCHEMA_INDEXES_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema';
 import { createWalSync } from './wal-sync';
 
 export type BundleOrigin = 'mail' | 'dsn';
@@ -94,6 +94,11 @@ export interface NewDelivery {
   readonly messageId: string | null;
   readonly receivedAt: number;
   readonly nextAttemptAt: number;
+  /**
+   * Header fields written at intake and prepended to every replay (trace-fields.ts), so that each replay
+   * of the transaction is byte-identical; '' for a delivery stored before trace fields existed.
+   */
+  readonly trace: string;
 }
 
 export interface Delivery extends NewDelivery {
@@ -189,6 +194,7 @@ interface DeliveryRow {
   next_attempt_at: number;
   delay_notified: number;
   last_error: string | null;
+  trace: string;
 }
 
 const OUTBOUND_COLUMNS = 'id, origin, destination, message_id, envid, recipients, size, queued_at, attempts, bundle_id';
@@ -224,6 +230,7 @@ function toDelivery(r: DeliveryRow): Delivery {
     nextAttemptAt: r.next_attempt_at,
     delayNotified: r.delay_notified !== 0,
     lastError: r.last_error,
+    trace: r.trace,
   };
 }
 
@@ -254,6 +261,10 @@ export function createGatewayStore(opts: { readonly path: string }): Result<Gate
       return err('UNSUPPORTED', `the gateway store at ${opts.path} has schema version ${String(version)}; this Farside reads version ${SCHEMA_VERSION}`);
     }
     db.exec(SCHEMA_INDEXES_SQL);
+    for (const [table, columns] of Object.entries(SCHEMA_ADDED_COLUMNS)) {
+      const present = new Set((db.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name));
+      for (const [column, definition] of Object.entries(columns)) if (!present.has(column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+    }
   } catch (e) {
     db.close();
     return err('IO_ERROR', `cannot prepare the gateway store at ${opts.path}: ${e instanceof Error ? e.message : String(e)}`);
@@ -278,7 +289,7 @@ export function createGatewayStore(opts: { readonly path: string }): Result<Gate
     seen: db.prepare('SELECT 1 FROM seen_messages WHERE message_id = ? AND recipient = ?'),
     recordSeen: db.prepare('INSERT OR IGNORE INTO seen_messages (message_id, recipient, seen_at) VALUES (?, ?, ?)'),
     addDelivery: db.prepare(
-      'INSERT INTO deliveries (bundle_key, source, kind, mail_from, mail_params, recipients, message, message_id, received_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO deliveries (bundle_key, source, kind, mail_from, mail_params, recipients, message, message_id, received_at, next_attempt_at, trace) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     dueDeliveries: db.prepare('SELECT * FROM deliveries WHERE next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?'),
     nextDelivery: db.prepare('SELECT MIN(next_attempt_at) AS t FROM deliveries'),
@@ -356,7 +367,7 @@ export function createGatewayStore(opts: { readonly path: string }): Result<Gate
       for (const r of recipients) q.recordSeen.run(messageId, r.toLowerCase(), now);
     },
     addDelivery(d) {
-      const info = q.addDelivery.run(d.bundleKey, d.source, d.kind, d.mailFrom, JSON.stringify(d.mailParams), JSON.stringify(d.recipients), asBuffer(d.message), d.messageId, d.receivedAt, d.nextAttemptAt);
+      const info = q.addDelivery.run(d.bundleKey, d.source, d.kind, d.mailFrom, JSON.stringify(d.mailParams), JSON.stringify(d.recipients), asBuffer(d.message), d.messageId, d.receivedAt, d.nextAttemptAt, d.trace);
       return Number(info.lastInsertRowid);
     },
     dueDeliveries: (now, limit) => (q.dueDeliveries.all(now, limit) as DeliveryRow[]).map(toDelivery),

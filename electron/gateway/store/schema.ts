@@ -7,8 +7,9 @@
  * - `received`: every ADU key ever taken (bundle ID, or the payload digest when the node gives none), so a
  *   bundle delivered twice — the BP node retrying, a restart between delivery and acknowledgement — is
  *   processed once, across restarts (RFC 2442: process each message once).
- * - `deliveries`: one row per transaction still to replay into the MTA, with its per-recipient state; the
- *   row goes when every recipient is settled.
+ * - `deliveries`: one row per transaction still to replay into the MTA, with its per-recipient state and
+ *   the trace fields written at intake (trace-fields.ts), prepended to every replay; the row goes when
+ *   every recipient is settled.
  * - `seen_messages`: (Message-ID, recipient) pairs already taken, so the same message arriving in another
  *   bundle (a sender's retry after a lost confirmation) is not delivered twice to the same recipient.
  */
@@ -52,7 +53,8 @@ CREATE TABLE deliveries (
   attempts        INTEGER NOT NULL DEFAULT 0,
   next_attempt_at INTEGER NOT NULL,
   delay_notified  INTEGER NOT NULL DEFAULT 0,
-  last_error      TEXT
+  last_error      TEXT,
+  trace           TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX deliveries_due ON deliveries (next_attempt_at);
 CREATE TABLE seen_messages (
@@ -72,3 +74,13 @@ CREATE INDEX seen_by_time ON seen_messages (seen_at);
 export const SCHEMA_INDEXES_SQL = `
 CREATE INDEX IF NOT EXISTS outbound_by_bundle ON outbound (bundle_id) WHERE bundle_id IS NOT NULL;
 `;
+
+/**
+ * Columns added after version 1 was first written, table → column → definition: added when a store that
+ * lacks them is opened (SQLite has no ADD COLUMN IF NOT EXISTS). `deliveries.trace` (trace-fields.ts): a
+ * delivery stored before it existed has '' and is replayed without trace fields, as it would have been.
+ * An older Farside reading a store that has it ignores it.
+ */
+export const SCHEMA_ADDED_COLUMNS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  deliveries: { trace: "TEXT NOT NULL DEFAULT ''" },
+};
