@@ -68,8 +68,9 @@ export async function startTestNode(o: TestNodeOptions): Promise<TestNode> {
   const [host, port] = o.address.split(':') as [string, string];
   const listening = await cla.listen(host, Number(port));
   if (!listening.ok) throw new Error(listening.error.message);
-  // Sends confirm after 50 ms of a usable link (2 s by default) so tests need not wait.
-  const bpaR = createBpa({ nodeId: o.nodeId, store, clas: [cla], clock, log, options: { stateDir: dir, sentConfirmMs: 50, ...o.options } });
+  // Sends confirm after 50 ms of a usable link, and deliveries to AAP v1 agents settle after 50 ms (2 s
+  // by default), so tests need not wait.
+  const bpaR = createBpa({ nodeId: o.nodeId, store, clas: [cla], clock, log, options: { stateDir: dir, sentConfirmMs: 50, deliverySettleMs: 50, ...o.options } });
   if (!bpaR.ok) throw new Error(bpaR.error.message);
   const bpa = bpaR.value;
   sink = bpa.sink;
