@@ -1,13 +1,14 @@
 #!/bin/bash
-# Installs what Farside's demo and tests need on Debian 12, as root: Dovecot, Postfix, Chromium (for the
-# browser tests; never `playwright install`), then the npm dependencies from the lock file.
+# Installs what Farside's demo and tests need on Debian 12, as root: Dovecot (with Pigeonhole Sieve, which
+# discards a repeated gateway transaction at the mailbox: docs/gateway-exactly-once.md), Postfix, Chromium
+# (for the browser tests; never `playwright install`), then the npm dependencies from the lock file.
 # Idempotent: packages already present cost about a second (environment.md §1).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export DEBIAN_FRONTEND=noninteractive ELECTRON_SKIP_BINARY_DOWNLOAD=1
 APT="apt-get -o DPkg::Lock::Timeout=300 -q"
 need=()
-for pkg in dovecot-imapd dovecot-lmtpd postfix chromium; do
+for pkg in dovecot-imapd dovecot-lmtpd dovecot-sieve postfix chromium; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { err, ok, toLogFormat } from '../../../shared/errors';
 import type { FarsideError, Result } from '../../../shared/errors';
-import { DOVECOT_BINARY } from '../../gateway/test-support/mailstack/dovecot';
+import { DOVECOT_BINARY, SIEVEC_BINARY } from '../../gateway/test-support/mailstack/dovecot';
 import { POSTFIX_MASTER } from '../../gateway/test-support/mailstack/postfix';
 import { watchInbox } from './inbox-watch';
 import { createJournal } from './journal';
@@ -80,8 +80,9 @@ export interface DemoReport {
 
 /** What the demo needs that `npm run demo` installs, and the right to start Postfix. */
 export function checkPrerequisites(): Result<void> {
-  const missing = [DOVECOT_BINARY, POSTFIX_MASTER].filter((p) => !existsSync(p));
-  if (missing.length > 0) return err('NOT_FOUND', `${missing.join(' and ')} not found: run \`npm run demo\`, which installs Dovecot and Postfix first (build/scripts/install-deps.sh)`);
+  // sievec comes with Pigeonhole Sieve, which the mailboxes need to drop a repeated gateway transaction
+  const missing = [DOVECOT_BINARY, SIEVEC_BINARY, POSTFIX_MASTER].filter((p) => !existsSync(p));
+  if (missing.length > 0) return err('NOT_FOUND', `${missing.join(', ')} not found: run \`npm run demo\`, which installs Dovecot, Pigeonhole Sieve and Postfix first (build/scripts/install-deps.sh)`);
   if (process.getuid?.() !== 0) return err('UNAUTHORIZED', "the demo starts a private Postfix, whose master must run as root: run it as root (e.g. in the project's container)");
   return ok(undefined);
 }

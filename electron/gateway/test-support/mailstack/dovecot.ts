@@ -2,17 +2,26 @@
  * A private Dovecot (IMAP + LMTP) in its own directory, configured from code as in environment.md §2.2:
  * `dovecot -c FILE` reads only FILE, nothing under /etc/dovecot is used.
  *
+ * LMTP runs the gateway's mailbox de-duplication (mailbox-dedupe.ts, docs/gateway-exactly-once.md): Pigeonhole
+ * Sieve (Debian package dovecot-sieve) with a global sieve_before script that discards a second copy of a
+ * gateway transaction. The script is compiled with sievec when the configuration is written: LMTP runs as
+ * the mail user (nobody in root mode), which cannot write the compiled binary beside a root-owned script,
+ * and would otherwise compile it again at every delivery and log an error each time.
+ *
  * It runs in the foreground (`-F`) as a child of the test process, in its own process group: the pid we
  * hold is the master (the same one it writes to run/master.pid), and on SIGTERM the master waits for its
  * children before it exits (environment.md §2.3, ~1.1 s), so nothing outlives it.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { MAILBOX_DEDUPE_SIEVE, pigeonholeSettings } from '../../mailbox-dedupe';
 import { LOOPBACK, exited, readPidFile, signal, sleep, trackLive, untrackLive, waitForPort } from './processes';
 
 export const DOVECOT_BINARY = '/usr/sbin/dovecot';
+/** Pigeonhole's Sieve compiler (dovecot-sieve): present means the LMTP sieve plugin is installed too. */
+export const SIEVEC_BINARY = '/usr/bin/sievec';
 
 export interface MailUser {
   /** Login name; with username_format=%n every domain maps to it (environment.md §2.2). */
@@ -37,7 +46,12 @@ function mailOwner(): { uid: number; gid: number; root: boolean } {
 /** Writes DIR/dovecot.conf and DIR/users; returns the config path. */
 export function writeDovecotConfig(c: DovecotConfig): string {
   const { dir } = c;
-  for (const sub of ['run', 'state', 'mail', 'log']) mkdirSync(join(dir, sub), { recursive: true });
+  for (const sub of ['run', 'state', 'mail', 'log', 'sieve']) mkdirSync(join(dir, sub), { recursive: true });
+  const dedupe = join(dir, 'sieve', 'farside-dedupe.sieve');
+  writeFileSync(dedupe, MAILBOX_DEDUPE_SIEVE);
+  const plugin = Object.entries(pigeonholeSettings(dedupe))
+    .map(([k, v]) => `  ${k} = ${v}\n`)
+    .join('');
   const owner = mailOwner();
   if (owner.root) {
     // a mkdtemp directory is 0700 and nobody could not traverse it (environment.md §2.4)
@@ -86,7 +100,10 @@ service lmtp {
 }
 protocol lmtp {
   postmaster_address = ${c.postmasterAddress}
+  mail_plugins = $mail_plugins sieve
 }
+plugin {
+${plugin}}
 `;
   if (!owner.root) {
     // rootless mode needs these, or the master fails with fchown() EPERM (environment.md §2.4)
@@ -104,6 +121,13 @@ service imap-login {
   }
   const path = join(dir, 'dovecot.conf');
   writeFileSync(path, conf);
+  const compiled = spawnSync(SIEVEC_BINARY, ['-c', path, dedupe], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  const said = `${compiled.stdout ?? ''}${compiled.stderr ?? ''}`.trim();
+  if (compiled.error !== undefined || compiled.status !== 0) {
+    throw new Error(`cannot compile ${dedupe} with ${SIEVEC_BINARY} (Debian package dovecot-sieve, build/scripts/install-deps.sh): ${compiled.error?.message ?? said}`);
+  }
+  // sievec exits 0 on warnings; one here (":seconds … over the maximum") would mean a shorter period than meant
+  if (said !== '') throw new Error(`sievec warned about ${dedupe}: ${said}`);
   return path;
 }
 
