@@ -322,8 +322,11 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
       list.push(reg);
       registrations.set(eid, list);
       if (receiving(role) && sink !== null) {
+        // Bundles kept for the endpoint go out after the caller's answer to the registration: the AAP v1
+        // server writes its ACK right after register() returns, and a uD3TN client reads the ACK as the
+        // next message after REGISTER (uD3TN never has a bundle waiting at that moment: it drops them).
         const q = queues.get(eid);
-        if (q !== undefined) void pump(q);
+        if (q !== undefined) queueMicrotask(() => void pump(q));
       }
       return ok({
         release() {

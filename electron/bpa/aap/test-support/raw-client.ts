@@ -16,6 +16,8 @@ export interface RawClient {
   readonly closed: Promise<void>;
   isClosed(): boolean;
   end(): void;
+  /** Drop the connection at once, as a killed process does (unread bytes are discarded). */
+  destroy(): void;
 }
 
 export function connectRaw(target: RawTarget): Promise<RawClient> {
@@ -78,6 +80,7 @@ export function connectRaw(target: RawTarget): Promise<RawClient> {
       closed,
       isClosed: () => isClosed,
       end: () => socket.end(),
+      destroy: () => socket.destroy(),
     };
     socket.once('connect', () => resolve(client));
     socket.once('error', reject);
