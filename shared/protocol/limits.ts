@@ -107,6 +107,12 @@ export const LIMITS = {
   // ---- Embedded BPA: bundle store ----
   /** Bundle ids remembered for duplicate suppression; beyond it the earliest-expiring are forgotten first. */
   bundleStoreMaxSeenIds: 1_000_000,
+  /** Largest intake-journal record replay accepts: an inline bundle (64 KiB default) plus its metadata, with room (electron/bpa/store/intake-journal.ts). */
+  bundleStoreJournalMaxRecordBytes: 16 * MiB,
+  /** The store applies its intake journal to SQLite once it holds this many operations … */
+  bundleStoreJournalCheckpointOps: 1024,
+  /** … or this many bytes (the bundles it holds are also kept in memory until then). */
+  bundleStoreJournalCheckpointBytes: 8 * MiB,
 
   // ---- Embedded BPA: bundle processor (electron/bpa/bpa.ts) ----
   /** Default store bound on encoded bytes held (`farside bpa --store-max-bytes`). */

@@ -1,17 +1,23 @@
 /**
  * The durable bundle store on SQLite (better-sqlite3 12, WAL). Contract and options: types.ts.
  *
- * Durability: a put commits one transaction before it returns. With journal_mode=WAL and
- * synchronous=NORMAL the commit is written to the WAL file (a write(2), not yet fsynced): that survives
- * the death of the process, kill -9 included (store.int.test.ts checks it), but not power loss or an OS
- * crash, which can lose the last commits. durability 'power' sets synchronous=FULL (the WAL is fsynced at
- * every commit) and fsyncs blob files and their directory, at the price of an fsync per put.
+ * Durability: with durability 'process' (the default) a put of an inline bundle is one record appended
+ * to the intake journal (intake-journal.ts) before it returns: a write(2), in the page cache, which
+ * survives the death of the process, kill -9 included (store.int.test.ts checks it), but not power loss
+ * or an OS crash. The journal is applied to SQLite (journal_mode=WAL, synchronous=NORMAL) in one
+ * transaction a few milliseconds later or once it holds LIMITS.bundleStoreJournalCheckpointOps
+ * operations (a checkpoint), and before any query that reads SQLite for more than one bundle (the
+ * lists, expiry); an open replays what a crash left in it. Bundles stored in blob files, and every put
+ * with durability 'power', commit one transaction before they return; 'power' sets synchronous=FULL
+ * (the WAL is fsynced at every commit) and fsyncs blob files and their directory, at the price of an
+ * fsync per put.
  *
  * Deletes are deferred and batched: delete() takes the bundle out at once for every reader of this store
  * (get, update, the lists, usage, a new put of the same id), but its row is deleted, and its id
  * recorded in `seen`, by a later commit: a put's once DELETE_BATCH deletes are waiting, or at once
  * when a delete asked to go with the next write (`withNextWrite`), markSeen, flushDeletes, close, or a
- * timer DELETE_FLUSH_MS after the first waiting delete. Deleting rows that were put long before (a
+ * timer DELETE_FLUSH_MS after the first waiting delete. With the journal, "commit" means a FORGET
+ * record appended to the journal (every put appends the waiting ones first), applied at the checkpoint. Deleting rows that were put long before (a
  * sender deletes 2 s after the write) touches other pages than the put, so one commit of a run of them
  * writes far fewer pages than a commit each. A delete lost to a crash brings the bundle back at the
  * next start, still a duplicate to `has`: the BPA sends it again (the receiver's durable seen-ids
@@ -26,13 +32,15 @@
  * refused at open instead of writing beside it.
  */
 import { dirname } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { err, ok } from '../../../shared/errors';
 import { LIMITS } from '../../../shared/protocol/limits';
 import type { Result } from '../../../shared/errors';
 import { nodeIdOf, routingKeyOf } from '../router/routing-key';
 import { openBlobFiles } from './blob-files';
+import { JOURNAL_FORGET, JOURNAL_PUT, JOURNAL_SEEN, forgetRecord, openJournal, putRecord, readJournal } from './intake-journal';
+import type { IntakeJournal, JournalPutMeta } from './intake-journal';
 import type { BlobFiles } from './blob-files';
 import { META_COLUMNS, SCHEMA_SQL, SCHEMA_VERSION } from './schema';
 import { BUNDLE_STATES } from './types';
@@ -45,6 +53,12 @@ const DELETE_BATCH = 64;
 const DELETE_FLUSH_MS = 50;
 /** More deferred deletes than this are committed at once, put or no put: one transaction stays small. */
 const DELETE_FLUSH_COUNT = 4096;
+/**
+ * A journal is applied to SQLite at the latest this long after its first record: long enough to gather
+ * a stop-and-wait sender's bundles (5,000–10,000/s) into one transaction, short enough that lists and
+ * expiry rarely have to wait for one.
+ */
+const CHECKPOINT_MS = 20;
 
 interface MetaRow {
   id: string;
@@ -128,6 +142,33 @@ function inlineData(parts: readonly Uint8Array[]): Buffer {
   return Buffer.concat(parts);
 }
 
+/** Encoded length of an entry's bytes (0 for malformed bytes, which checkNew refuses). */
+function sizeOf(e: NewBundle): number {
+  if (e.bytes instanceof Uint8Array) return e.bytes.length;
+  if (!Array.isArray(e.bytes)) return 0;
+  let size = 0;
+  for (const p of e.bytes) size += p instanceof Uint8Array ? p.length : 0;
+  return size;
+}
+
+/** A journaled row's metadata, as a SELECT of META_COLUMNS would give it. */
+function metaOfRow(r: InsertRow): BundleMeta {
+  return toMeta({
+    id: r[0],
+    destination: r[1],
+    source: r[3],
+    created_at: r[4],
+    expires_at: r[5],
+    size: r[6],
+    state: r[7],
+    agent: r[8],
+    next_attempt_at: r[9],
+    contact_hint: r[10],
+    report_flags: r[11],
+    stored_at: r[12],
+  });
+}
+
 function checkNew(e: NewBundle): string | undefined {
   if (typeof e.id !== 'string' || e.id === '') return 'the bundle id is empty';
   if (!BUNDLE_STATES.includes(e.state)) return `unknown state ${JSON.stringify(e.state)}`;
@@ -171,7 +212,7 @@ function openDatabase(path: string, durability: 'process' | 'power'): Database.D
 }
 
 /** Remove what a crash between a blob file and its row left behind (blob-files.ts). */
-function recover(db: Database.Database, blobs: BlobFiles): StoreRecovery {
+function recover(db: Database.Database, blobs: BlobFiles): Omit<StoreRecovery, 'journalReplayed'> {
   const fileRows = db.prepare<[], FileRow>('SELECT id, seq, size, in_file FROM bundles WHERE in_file = 1').all();
   const onDisk = blobs.list();
   const keep = new Set<number>();
@@ -189,19 +230,76 @@ function recover(db: Database.Database, blobs: BlobFiles): StoreRecovery {
   return { orphanFilesRemoved: blobs.sweep(keep), rowsWithoutFile };
 }
 
+/** Where the intake journal of the database at `path` lives. */
+export const journalPathOf = (path: string): string => `${path}-intake`;
+
+/**
+ * Apply what a crash left in the intake journal, in order, in one transaction: a PUT whose id is stored
+ * or seen already was applied by a checkpoint whose truncate the crash prevented (the BPA never puts a
+ * seen id: it drops duplicates first), a FORGET deletes the row (a blob file it leaves is swept by
+ * recover()) and remembers the id. Returns how many records were read.
+ */
+function replayJournal(db: Database.Database, path: string): number {
+  const { records } = readJournal(path);
+  if (records.length === 0) return 0;
+  const exists = db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM seen WHERE id = ? UNION ALL SELECT 1 FROM bundles WHERE id = ?');
+  const maxSeq = db.prepare<[], { seq: number | null }>('SELECT max(seq) AS seq FROM bundles');
+  const insert = db.prepare<InsertRow>(
+    `INSERT INTO bundles (id, destination, destination_node, source, created_at, expires_at, size, state, agent, next_attempt_at, contact_hint, report_flags, stored_at, seq, in_file, data)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const forget = db.prepare<[string]>('DELETE FROM bundles WHERE id = ?');
+  const seen = db.prepare<[string, number, number]>('INSERT INTO seen (id, expires_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET expires_at = max(expires_at, ?)');
+  db.transaction(() => {
+    let seq = maxSeq.get()?.seq ?? 0;
+    for (const r of records) {
+      if (r.type === JOURNAL_PUT) {
+        const m = r.meta;
+        if (exists.get(m.id, m.id) !== undefined) continue;
+        seq++;
+        insert.run(...rowOf(m, r.bytes.length, seq, Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength)));
+      } else {
+        if (r.type === JOURNAL_FORGET) forget.run(r.id);
+        seen.run(r.id, r.expiresAt, r.expiresAt);
+      }
+    }
+  })();
+  return records.length;
+}
+
+/** The row of an inline bundle. */
+function rowOf(m: JournalPutMeta, size: number, seq: number, data: Buffer): InsertRow {
+  return [m.id, m.destination, routingKeyOf(m.destination), m.source, m.createdAt, m.expiresAt, size, m.state, m.agent, m.nextAttemptAt, m.contactHint, m.reportFlags, m.storedAt, seq, 0, data];
+}
+
 export function createBundleStore(options: BundleStoreOptions): Result<BundleStore> {
   const { path, maxBytes, maxBundles, clock } = options;
   const durability = options.durability ?? 'process';
   const inlineMaxBytes = options.inlineMaxBytes ?? DEFAULT_INLINE_MAX_BYTES;
   if (!(maxBytes >= 0) || !(maxBundles >= 0)) return err('INVALID_ARGUMENT', `store limits must be non-negative (maxBytes ${maxBytes}, maxBundles ${maxBundles})`);
 
+  const useJournal = durability === 'process' && options.journal !== false;
   let db: Database.Database;
   let blobs: BlobFiles;
   let recovery: StoreRecovery;
+  let journal: IntakeJournal | null = null;
   try {
     db = openDatabase(path, durability);
-    blobs = openBlobFiles(`${path}.blobs`, durability === 'power');
-    recovery = recover(db, blobs);
+    try {
+      blobs = openBlobFiles(`${path}.blobs`, durability === 'power');
+      // Replayed also when this open does not journal: an earlier run may have.
+      const journalReplayed = replayJournal(db, journalPathOf(path));
+      recovery = { ...recover(db, blobs), journalReplayed };
+      journal = openJournal(journalPathOf(path));
+      if (!useJournal) {
+        journal.close();
+        journal = null;
+        rmSync(journalPathOf(path), { force: true });
+      }
+    } catch (e) {
+      db.close();
+      throw e;
+    }
   } catch (e) {
     return err('IO_ERROR', `cannot open the bundle store at ${path}: ${message(e)}`);
   }
@@ -269,6 +367,108 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
     for (const row of rows.values()) if (row.in_file === 1) removeFile(row.seq);
   }
 
+  // ---- the intake journal (journal mode): operations appended, not yet applied to SQLite -------------
+
+  interface JournaledPut {
+    readonly kind: 'put';
+    readonly row: InsertRow;
+    /** Deleted before the checkpoint: not inserted then (its FORGET follows in `ops`). */
+    deleted: boolean;
+  }
+  interface JournaledForget {
+    /** 'forget': a delete (row and id); 'seen': markSeen (the id only). */
+    readonly kind: 'forget' | 'seen';
+    readonly id: string;
+    readonly expiresAt: number;
+    /** The row's blob file, removed once the checkpoint committed; 0 for none. */
+    readonly fileSeq: number;
+  }
+  let ops: (JournaledPut | JournaledForget)[] = [];
+  let opsBytes = 0;
+  /** Journaled puts not applied yet and not deleted, by id. */
+  const staged = new Map<string, JournaledPut>();
+  /** Ids with a journaled FORGET not applied yet (seen; their rows, if any, are gone for readers). */
+  const forgotten = new Map<string, number>();
+  /** Ids of journaled SEEN records not applied yet. */
+  const seenSoon = new Set<string>();
+  let checkpointTimer: NodeJS.Timeout | undefined;
+
+  const insertOrIgnore = db.prepare<InsertRow>(
+    `INSERT OR IGNORE INTO bundles (id, destination, destination_node, source, created_at, expires_at, size, state, agent, next_attempt_at, contact_hint, report_flags, stored_at, seq, in_file, data)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const deleteById = db.prepare<[string]>('DELETE FROM bundles WHERE id = ?');
+
+  const applyTx = db.transaction((list: readonly (JournaledPut | JournaledForget)[]) => {
+    for (const op of list) {
+      if (op.kind === 'put') {
+        if (!op.deleted) insertOrIgnore.run(...op.row);
+      } else {
+        if (op.kind === 'forget') deleteById.run(op.id);
+        remember(op.id, op.expiresAt);
+      }
+    }
+    deletePending();
+  });
+
+  /** The FORGET records of the waiting deletes, moved into `ops` once `append` succeeded. */
+  function forgetsOfPending(): { readonly buffers: Uint8Array[]; readonly commit: () => void } {
+    const buffers: Uint8Array[] = [];
+    const rows = [...pending.values()];
+    for (const row of rows) buffers.push(...forgetRecord(row.id, row.expires_at));
+    return {
+      buffers,
+      commit() {
+        for (const row of rows) {
+          ops.push({ kind: 'forget', id: row.id, expiresAt: row.expires_at, fileSeq: row.in_file === 1 ? row.seq : 0 });
+          forgotten.set(row.id, row.expires_at);
+        }
+        pending = new Map();
+        pendingSoon = false;
+        clearTimeout(flushTimer);
+        flushTimer = undefined;
+      },
+    };
+  }
+
+  /** Apply the journal (and the deletes still waiting) to SQLite in one transaction, then empty it. Throws when the disk fails. */
+  function checkpoint(): void {
+    if (journal === null) {
+      flushDeletes();
+      return;
+    }
+    clearTimeout(checkpointTimer);
+    checkpointTimer = undefined;
+    if (ops.length === 0 && pending.size === 0) return;
+    const applied = ops;
+    applyTx(applied);
+    ops = [];
+    opsBytes = 0;
+    staged.clear();
+    forgotten.clear();
+    seenSoon.clear();
+    journal.truncate();
+    for (const op of applied) if (op.kind === 'forget' && op.fileSeq !== 0) removeFile(op.fileSeq);
+    deleted();
+  }
+
+  function checkpointSoon(): void {
+    if (ops.length >= LIMITS.bundleStoreJournalCheckpointOps || opsBytes >= LIMITS.bundleStoreJournalCheckpointBytes) {
+      checkpoint();
+      return;
+    }
+    if (checkpointTimer !== undefined) return;
+    checkpointTimer = setTimeout(() => {
+      checkpointTimer = undefined;
+      try {
+        checkpoint();
+      } catch {
+        // The disk failed: the journal keeps everything; the next checkpoint, query or close tries again.
+      }
+    }, CHECKPOINT_MS);
+    checkpointTimer.unref();
+  }
+
   // A single put without deletes is one INSERT, its own transaction: no BEGIN and COMMIT statements around it.
   const insertAllTx = db.transaction((inserts: readonly { readonly row: InsertRow }[], withDeletes: boolean) => {
     if (withDeletes) deletePending();
@@ -282,6 +482,13 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
 
   function flushDeletes(): void {
     if (pending.size === 0) return;
+    if (journal !== null) {
+      const forgets = forgetsOfPending();
+      journal.append(forgets.buffers);
+      forgets.commit();
+      checkpointSoon();
+      return;
+    }
     deleteTx();
     deleted();
   }
@@ -325,6 +532,102 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
    * one asked to go with the next write, or a full batch of them goes in it too.
    */
   function putAll(entries: readonly NewBundle[]): Result<void>[] {
+    if (journal !== null) {
+      const inline = entries.every((e) => sizeOf(e) <= inlineMaxBytes);
+      if (inline) return putAllJournaled(journal, entries);
+      // A blob-file bundle commits its row at once: what the journal holds goes first, in order.
+      try {
+        checkpoint();
+      } catch (e) {
+        return entries.map((e2) => err('IO_ERROR', `cannot store bundle ${String(e2.id)}: ${message(e)}`));
+      }
+    }
+    return putAllCommitted(entries);
+  }
+
+  /** putAll with the journal: each entry checked as in putAllCommitted, the accepted ones appended in one writev. */
+  function putAllJournaled(j: IntakeJournal, entries: readonly NewBundle[]): Result<void>[] {
+    const results: Result<void>[] = [];
+    const puts: { readonly at: number; readonly op: JournaledPut }[] = [];
+    const buffers: Uint8Array[] = [];
+    const batch = new Set<string>();
+    const now = clock();
+    let seq = lastSeq;
+    let addedBytes = 0;
+    for (let at = 0; at < entries.length; at++) {
+      const entry = entries[at] as NewBundle;
+      results.push(ok(undefined));
+      const problem = checkNew(entry);
+      if (problem !== undefined) {
+        results[at] = err('INVALID_ARGUMENT', problem);
+        continue;
+      }
+      if (entry.expiresAt <= now) {
+        results[at] = err('EXPIRED', `bundle ${entry.id} expired at ${new Date(entry.expiresAt).toISOString()}`);
+        continue;
+      }
+      const size = sizeOf(entry);
+      if (count + puts.length + 1 > maxBundles || totalBytes + addedBytes + size > maxBytes) {
+        results[at] = err(
+          'STORE_FULL',
+          `bundle store full: ${count + puts.length} bundles, ${totalBytes + addedBytes} bytes held; limits ${maxBundles} bundles, ${maxBytes} bytes; refused ${size}-byte bundle ${entry.id}`,
+        );
+        continue;
+      }
+      // A waiting or journaled delete of the id goes before this put (its FORGET is appended first).
+      const stored = batch.has(entry.id) || staged.has(entry.id) || (!pending.has(entry.id) && !forgotten.has(entry.id) && selectExists.get(entry.id) !== undefined);
+      if (stored) {
+        results[at] = err('CONFLICT', `bundle ${entry.id} is already stored`);
+        continue;
+      }
+      // A copy: the caller's parts may be views of buffers it reuses, and the row waits for the checkpoint.
+      const data = Buffer.allocUnsafe(size);
+      let o = 0;
+      for (const p of entry.bytes instanceof Uint8Array ? [entry.bytes] : entry.bytes) {
+        data.set(p, o);
+        o += p.length;
+      }
+      const meta: JournalPutMeta = {
+        id: entry.id,
+        destination: entry.destination,
+        source: entry.source,
+        createdAt: entry.createdAt,
+        expiresAt: entry.expiresAt,
+        state: entry.state,
+        agent: entry.agent ?? null,
+        nextAttemptAt: entry.nextAttemptAt ?? null,
+        contactHint: entry.contactHint ?? null,
+        reportFlags: entry.reportFlags,
+        storedAt: now,
+      };
+      seq++;
+      addedBytes += size;
+      batch.add(entry.id);
+      for (const b of putRecord(meta, data)) buffers.push(b);
+      puts.push({ at, op: { kind: 'put', row: rowOf(meta, size, seq, data), deleted: false } });
+    }
+    if (puts.length === 0) return results;
+    const forgets = pending.size > 0 ? forgetsOfPending() : null;
+    try {
+      j.append(forgets === null ? buffers : [...forgets.buffers, ...buffers]);
+    } catch (e) {
+      for (const p of puts) results[p.at] = err('IO_ERROR', `cannot store bundle ${p.op.row[0]}: ${message(e)}`);
+      return results;
+    }
+    forgets?.commit();
+    for (const p of puts) {
+      ops.push(p.op);
+      staged.set(p.op.row[0], p.op);
+    }
+    opsBytes += addedBytes;
+    lastSeq = seq;
+    count += puts.length;
+    totalBytes += addedBytes;
+    checkpointSoon();
+    return results;
+  }
+
+  function putAllCommitted(entries: readonly NewBundle[]): Result<void>[] {
     const results: Result<void>[] = [];
     const inserts: Insert[] = [];
     const now = clock();
@@ -403,7 +706,7 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
       // The id's UNIQUE constraint answers "already stored" without a lookup per put; a group is put
       // again one entry at a time, to tell which (and to count the limits without it).
       const unique = e instanceof Database.SqliteError && e.code === SQLITE_CONSTRAINT_UNIQUE;
-      if (unique && inserts.length > 1) return entries.map((one) => putAll([one])[0] as Result<void>);
+      if (unique && inserts.length > 1) return entries.map((one) => putAllCommitted([one])[0] as Result<void>);
       for (const i of inserts) {
         const id = i.row[0];
         results[i.at] = unique ? err('CONFLICT', `bundle ${id} is already stored`) : err('IO_ERROR', `cannot store bundle ${id}: ${message(e)}`);
@@ -427,6 +730,12 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
     putAll,
 
     get(id) {
+      if (forgotten.has(id)) return err('NOT_FOUND', `no bundle ${id} in the store`);
+      const journaled = staged.get(id);
+      if (journaled !== undefined) {
+        const data = journaled.row[15] ?? Buffer.alloc(0);
+        return ok({ ...metaOfRow(journaled.row), bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
+      }
       const row = pending.has(id) ? undefined : selectData.get(id);
       if (row === undefined) return err('NOT_FOUND', `no bundle ${id} in the store`);
       let bytes: Uint8Array;
@@ -456,7 +765,13 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
         sets.push(`${column} = ?`);
         values.push(value);
       }
-      if (pending.has(id)) return err('NOT_FOUND', `no bundle ${id} in the store`);
+      if (pending.has(id) || forgotten.has(id)) return err('NOT_FOUND', `no bundle ${id} in the store`);
+      try {
+        // The row must be in SQLite to be updated there (rare: not on the BPA's per-bundle path).
+        if (staged.has(id)) checkpoint();
+      } catch (e) {
+        return err('IO_ERROR', `cannot update bundle ${id}: ${message(e)}`);
+      }
       if (sets.length === 0) return selectExists.get(id) === undefined ? err('NOT_FOUND', `no bundle ${id} in the store`) : ok(undefined);
       try {
         const r = db.prepare(`UPDATE bundles SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
@@ -467,7 +782,19 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
     },
 
     delete(id, opts) {
-      if (pending.has(id)) return false;
+      if (pending.has(id) || forgotten.has(id)) return false;
+      const journaled = staged.get(id);
+      if (journaled !== undefined) {
+        journaled.deleted = true;
+        staged.delete(id);
+        const r = journaled.row;
+        pending.set(id, { id, seq: r[13], size: r[6], in_file: 0, expires_at: r[5] });
+        if (opts?.withNextWrite === true) pendingSoon = true;
+        count--;
+        totalBytes -= r[6];
+        flushLater();
+        return true;
+      }
       const row = selectDeleted.get(id);
       if (row === undefined) return false;
       pending.set(id, row);
@@ -480,37 +807,49 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
 
     flushDeletes,
 
+    checkpoint,
+
     has(id) {
+      if (staged.has(id) || pending.has(id) || forgotten.has(id) || seenSoon.has(id)) return true;
       return selectSeen.get(id) !== undefined || selectExists.get(id) !== undefined;
     },
 
     markSeen(id, expiresAt) {
-      markSeenTx(id, expiresAt);
-      deleted();
+      if (journal === null) {
+        markSeenTx(id, expiresAt);
+        deleted();
+        return;
+      }
+      const forgets = forgetsOfPending();
+      journal.append([...forgets.buffers, ...forgetRecord(id, expiresAt, JOURNAL_SEEN)]);
+      forgets.commit();
+      ops.push({ kind: 'seen', id, expiresAt, fileSeq: 0 });
+      seenSoon.add(id);
+      checkpointSoon();
     },
 
     listByState(state) {
-      flushDeletes();
+      checkpoint();
       return listState.all(state).map(toMeta);
     },
 
     listForDestinationNode(nodeId) {
-      flushDeletes();
+      checkpoint();
       return listNode.all(nodeIdOf(nodeId) ?? nodeId).map(toMeta);
     },
 
     listForAgent(agentEid) {
-      flushDeletes();
+      checkpoint();
       return listAgent.all(agentEid).map(toMeta);
     },
 
     listForContact(contactId) {
-      flushDeletes();
+      checkpoint();
       return listContact.all(contactId).map(toMeta);
     },
 
     expire(now) {
-      flushDeletes();
+      checkpoint();
       const rows = selectExpired.all(now);
       db.transaction(() => {
         deleteExpired.run(now);
@@ -525,7 +864,7 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
     },
 
     nextExpiry() {
-      flushDeletes();
+      checkpoint();
       return selectNextExpiry.get()?.t ?? undefined;
     },
 
@@ -535,9 +874,11 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
 
     close() {
       try {
-        flushDeletes();
+        checkpoint();
       } finally {
         clearTimeout(flushTimer);
+        clearTimeout(checkpointTimer);
+        journal?.close();
         db.close();
       }
     },

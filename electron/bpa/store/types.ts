@@ -95,6 +95,12 @@ export interface BundleStoreOptions {
   readonly inlineMaxBytes?: number;
   /** Bundle ids remembered for duplicate suppression (default LIMITS.bundleStoreMaxSeenIds). */
   readonly maxSeenIds?: number;
+  /**
+   * With durability 'process': puts of inline bundles, deletes and markSeen go to the intake journal
+   * (intake-journal.ts) and reach SQLite at a checkpoint a few ms later (default true). false: every put
+   * commits its own SQLite transaction, as with 'power'.
+   */
+  readonly journal?: boolean;
 }
 
 /** What opening the store had to clean up after a crash. */
@@ -103,6 +109,8 @@ export interface StoreRecovery {
   readonly orphanFilesRemoved: number;
   /** Rows whose blob file was missing (only after power loss with durability 'process'); dropped. */
   readonly rowsWithoutFile: readonly string[];
+  /** Intake-journal records a crash left, applied to the database at open (bundle-store.ts). */
+  readonly journalReplayed: number;
 }
 
 export interface BundleStore {
@@ -128,8 +136,13 @@ export interface BundleStore {
    * put or markSeen when `withNextWrite`: a crash just after a delete may bring the bundle back.
    */
   delete(id: string, opts?: { readonly withNextWrite?: boolean }): boolean;
-  /** Commit the deletes made so far now (throws when the disk fails). */
+  /** Commit the deletes made so far now, to the journal or to SQLite (throws when the disk fails). */
   flushDeletes(): void;
+  /**
+   * Apply the intake journal to SQLite now and empty it, removing the blob files of deleted bundles;
+   * without a journal, flushDeletes(). Throws when the disk fails. The store does this by itself.
+   */
+  checkpoint(): void;
   /** True when the bundle is stored or was seen before and has not expired since (duplicate suppression). */
   has(id: string): boolean;
   /** Remember an id without storing a bundle, e.g. a reassembled ADU's original bundle after delivery. */

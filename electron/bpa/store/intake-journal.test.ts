@@ -1,0 +1,157 @@
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createBundleStore, journalPathOf } from './bundle-store';
+import { JOURNAL_FORGET, JOURNAL_PUT, JOURNAL_SEEN, forgetRecord, parseJournal, putRecord } from './intake-journal';
+import type { JournalPutMeta } from './intake-journal';
+import type { BundleStore } from './types';
+import { crc32c as pureCrc32c } from '../../../shared/protocol/bpv7/crc';
+
+const T0 = Date.UTC(2026, 10, 25, 12);
+const DAY = 86_400_000;
+
+const meta = (id: string, extra: Partial<JournalPutMeta> = {}): JournalPutMeta => ({
+  id,
+  destination: 'dtn://mars.dtn/smtp',
+  source: 'dtn://earth.dtn/smtp',
+  createdAt: T0 - 1000,
+  expiresAt: T0 + DAY,
+  state: 'forward',
+  agent: null,
+  nextAttemptAt: null,
+  contactHint: null,
+  reportFlags: 0,
+  storedAt: T0,
+  ...extra,
+});
+
+const bytes = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 7 + seed) & 0xff);
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+describe('intake journal records', () => {
+  it('reads back PUT, FORGET and SEEN records in order, with their fields and bytes', () => {
+    const withHints = meta('b', { state: 'deliver', agent: 'dtn://mars.dtn/smtp', nextAttemptAt: T0 + 5, contactHint: 'c1', reportFlags: 0x4000 });
+    const data = concat([...putRecord(meta('a'), bytes(100, 1)), ...putRecord(withHints, bytes(0, 0)), ...forgetRecord('a', T0 + DAY), ...forgetRecord('x', T0 + 7, JOURNAL_SEEN)]);
+    const { records, validBytes } = parseJournal(data);
+    expect(validBytes).toBe(data.length);
+    expect(records).toEqual([
+      { type: JOURNAL_PUT, meta: meta('a'), bytes: bytes(100, 1) },
+      { type: JOURNAL_PUT, meta: withHints, bytes: new Uint8Array(0) },
+      { type: JOURNAL_FORGET, id: 'a', expiresAt: T0 + DAY },
+      { type: JOURNAL_SEEN, id: 'x', expiresAt: T0 + 7 },
+    ]);
+  });
+
+  it('the header is type, big-endian body length and the CRC-32C of the body', () => {
+    const [header, body] = forgetRecord('a', 1);
+    expect(new TextDecoder().decode(body)).toBe('["a",1]');
+    const h = header ?? new Uint8Array(0);
+    expect(Array.from(h.subarray(0, 5))).toEqual([2, 0, 0, 0, 7]);
+    // the pure CRC-32C of shared/, checked against the RFC 3720 B.4 / RFC 9171 check values in its own tests
+    expect(new DataView(h.buffer, h.byteOffset).getUint32(5)).toBe(pureCrc32c(body ?? new Uint8Array(0)) >>> 0);
+  });
+
+  it('stops at a torn tail: every cut of the last record keeps exactly the records before it', () => {
+    const first = concat(putRecord(meta('a'), bytes(40, 3)));
+    const second = concat(putRecord(meta('b'), bytes(40, 4)));
+    const all = concat([first, second]);
+    for (let cut = first.length; cut < all.length; cut++) {
+      const r = parseJournal(all.subarray(0, cut));
+      expect(r.records.map((x) => (x.type === JOURNAL_PUT ? x.meta.id : x.id))).toEqual(['a']);
+      expect(r.validBytes).toBe(first.length);
+    }
+  });
+
+  it('stops at a damaged record (CRC) and at an unknown type, keeping what came before', () => {
+    const first = concat(forgetRecord('a', 1));
+    const second = concat(putRecord(meta('b'), bytes(10, 1)));
+    const damaged = concat([first, second]);
+    damaged[damaged.length - 1] = (damaged[damaged.length - 1] ?? 0) ^ 1;
+    expect(parseJournal(damaged).records).toHaveLength(1);
+    const unknown = concat([first, second]);
+    unknown[first.length] = 9;
+    expect(parseJournal(unknown)).toEqual({ records: [{ type: JOURNAL_FORGET, id: 'a', expiresAt: 1 }], validBytes: first.length });
+  });
+});
+
+describe('the store replays its journal at open', () => {
+  let dir: string;
+  let path: string;
+  const opened: BundleStore[] = [];
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'farside-journal-'));
+    path = join(dir, 'bundles.db');
+  });
+  afterEach(() => {
+    for (const s of opened.splice(0)) s.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const open = (journal = true): BundleStore => {
+    const r = createBundleStore({ path, maxBytes: 1 << 20, maxBundles: 100, clock: () => T0, journal });
+    if (!r.ok) throw new Error(r.error.message);
+    opened.push(r.value);
+    return r.value;
+  };
+  const close = (s: BundleStore): void => {
+    s.close();
+    opened.splice(opened.indexOf(s), 1);
+  };
+
+  it('what a crash left (records written, no checkpoint) is applied in order; a torn tail is ignored', () => {
+    close(open()); // creates the database
+    const journal = concat([
+      ...putRecord(meta('a'), bytes(50, 1)),
+      ...putRecord(meta('b', { state: 'deliver', agent: 'dtn://mars.dtn/smtp' }), bytes(60, 2)),
+      ...forgetRecord('a', T0 + DAY),
+      ...forgetRecord('x', T0 + DAY, JOURNAL_SEEN),
+    ]);
+    const torn = concat(putRecord(meta('c'), bytes(70, 3))).subarray(0, 30);
+    writeFileSync(journalPathOf(path), concat([journal, torn]));
+    const s = open();
+    expect(s.recovery.journalReplayed).toBe(4);
+    expect(s.get('a').ok).toBe(false);
+    const b = s.get('b');
+    expect(b.ok && { bytes: b.value.bytes, state: b.value.state, agent: b.value.agent }).toEqual({ bytes: bytes(60, 2), state: 'deliver', agent: 'dtn://mars.dtn/smtp' });
+    expect([s.has('a'), s.has('b'), s.has('x'), s.has('c')]).toEqual([true, true, true, false]);
+    expect(s.usage().bundles).toBe(1);
+    // applied and emptied at open
+    expect(readFileSync(journalPathOf(path)).length).toBe(0);
+  });
+
+  it('replaying a journal that a checkpoint had applied already (crash before the truncate) changes nothing', () => {
+    const s = open();
+    s.put({ id: 'a', destination: 'dtn://mars.dtn/smtp', source: 'dtn://earth.dtn/smtp', createdAt: T0, expiresAt: T0 + DAY, state: 'forward', reportFlags: 0, bytes: bytes(30, 1) });
+    s.put({ id: 'b', destination: 'dtn://mars.dtn/smtp', source: 'dtn://earth.dtn/smtp', createdAt: T0, expiresAt: T0 + DAY, state: 'forward', reportFlags: 0, bytes: bytes(30, 2) });
+    s.delete('a');
+    s.flushDeletes();
+    const written = readFileSync(journalPathOf(path));
+    expect(parseJournal(written).records.map((r) => r.type)).toEqual([JOURNAL_PUT, JOURNAL_PUT, JOURNAL_FORGET]);
+    s.checkpoint();
+    expect(readFileSync(journalPathOf(path)).length).toBe(0);
+    close(s);
+    appendFileSync(journalPathOf(path), written);
+    const again = open();
+    expect(again.recovery.journalReplayed).toBe(3);
+    expect([again.get('a').ok, again.get('b').ok, again.has('a')]).toEqual([false, true, true]);
+    expect(again.usage().bundles).toBe(1);
+  });
+
+  it('a store opened without the journal still applies one left by an earlier run, then removes it', () => {
+    close(open());
+    writeFileSync(journalPathOf(path), concat(putRecord(meta('a'), bytes(20, 1))));
+    const s = open(false);
+    expect(s.recovery.journalReplayed).toBe(1);
+    expect(s.get('a').ok).toBe(true);
+    expect(() => readFileSync(journalPathOf(path))).toThrow();
+  });
+});
