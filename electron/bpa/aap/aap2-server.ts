@@ -50,6 +50,8 @@ import {
   AAP2_ADU_FLAGS,
   AAP2_RESPONSE_STATUS,
   AAP2_VERSION_INDICATOR,
+  FARSIDE_ADU_FLAGS,
+  FARSIDE_REPORT_ADU_BITS,
   createAap2Decoder,
   encodeAap2AduParts,
   encodeAap2Message,
@@ -60,7 +62,6 @@ import {
   type Aap2ResponseInit,
 } from '../../../shared/protocol/aap2';
 import { formatEid, parseEid } from '../../../shared/protocol/bpv7/eid';
-import { BundleFlag } from '../../../shared/protocol/bpv7/flags';
 import { LIMITS } from '../../../shared/protocol/limits';
 import type { AgentHost, AgentSink, DeliveredAdu, Log, ReportRequest } from '../types';
 import { agentEid, isBuiltinAgentEid, localAgentId } from './agent-id';
@@ -68,19 +69,8 @@ import { checkDestination } from './destination';
 import { createListeners, type Listeners } from './listeners';
 import { writeParts } from './write-parts';
 
-/** Farside's adu_flags bits (docs/status-reports.md): RFC 9171 §4.2.3 flag values. */
-export const FARSIDE_ADU_FLAGS = {
-  ADMIN_RECORD: BundleFlag.ADMIN_RECORD,
-  REPORT_RECEPTION: BundleFlag.REPORT_RECEPTION,
-  REPORT_FORWARDING: BundleFlag.REPORT_FORWARDING,
-  REPORT_DELIVERY: BundleFlag.REPORT_DELIVERY,
-  REPORT_DELETION: BundleFlag.REPORT_DELETION,
-} as const;
-
-const REPORT_BITS =
-  FARSIDE_ADU_FLAGS.REPORT_RECEPTION | FARSIDE_ADU_FLAGS.REPORT_FORWARDING | FARSIDE_ADU_FLAGS.REPORT_DELIVERY | FARSIDE_ADU_FLAGS.REPORT_DELETION;
 /** What a client may set in adu_flags. */
-const CLIENT_ADU_BITS = AAP2_ADU_FLAGS.BPDU | REPORT_BITS;
+const CLIENT_ADU_BITS = AAP2_ADU_FLAGS.BPDU | FARSIDE_REPORT_ADU_BITS;
 
 export interface Aap2KeepaliveCheck {
   /** Length of one keepalive_seconds unit in ms; 1000 (tests shrink it). */
@@ -220,7 +210,7 @@ export function createAap2Server(options: Aap2ServerOptions): Aap2Server {
     // ---- active side --------------------------------------------------------------------------------
 
     function reportsOf(flags: number): ReportRequest | undefined {
-      if ((flags & REPORT_BITS) === 0) return undefined;
+      if ((flags & FARSIDE_REPORT_ADU_BITS) === 0) return undefined;
       return {
         reception: (flags & FARSIDE_ADU_FLAGS.REPORT_RECEPTION) !== 0,
         forwarding: (flags & FARSIDE_ADU_FLAGS.REPORT_FORWARDING) !== 0,

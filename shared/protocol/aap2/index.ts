@@ -10,6 +10,7 @@ export {
   encodeAap2Message,
   encodeAap2Response,
 } from './messages';
+export { FARSIDE_ADU_FLAGS, FARSIDE_REPORT_ADU_BITS } from './farside-adu-flags';
 export type {
   Aap2Bundle,
   Aap2BundleAdu,
