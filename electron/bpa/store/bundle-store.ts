@@ -230,6 +230,29 @@ function recover(db: Database.Database, blobs: BlobFiles): Omit<StoreRecovery, '
   return { orphanFilesRemoved: blobs.sweep(keep), rowsWithoutFile };
 }
 
+/** `fn` once, `ms` after the first arm() since it last ran or was cancelled; a throw is left for the next caller. */
+function deferred(ms: number, fn: () => void): { arm(): void; cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    arm() {
+      if (timer !== undefined) return;
+      timer = setTimeout(() => {
+        timer = undefined;
+        try {
+          fn();
+        } catch {
+          // see the callers: the work stays where it was and is tried again
+        }
+      }, ms);
+      timer.unref();
+    },
+    cancel() {
+      clearTimeout(timer);
+      timer = undefined;
+    },
+  };
+}
+
 /** Where the intake journal of the database at `path` lives. */
 export const journalPathOf = (path: string): string => `${path}-intake`;
 
@@ -348,7 +371,6 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
   let pending = new Map<string, DeletedRow>();
   /** A waiting delete asked to be committed with the next write. */
   let pendingSoon = false;
-  let flushTimer: NodeJS.Timeout | undefined;
 
   function deletePending(): void {
     for (const row of pending.values()) {
@@ -362,8 +384,7 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
     const rows = pending;
     pending = new Map();
     pendingSoon = false;
-    clearTimeout(flushTimer);
-    flushTimer = undefined;
+    flushSoon.cancel();
     for (const row of rows.values()) if (row.in_file === 1) removeFile(row.seq);
   }
 
@@ -391,7 +412,6 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
   const forgotten = new Map<string, number>();
   /** Ids of journaled SEEN records not applied yet. */
   const seenSoon = new Set<string>();
-  let checkpointTimer: NodeJS.Timeout | undefined;
 
   const insertOrIgnore = db.prepare<InsertRow>(
     `INSERT OR IGNORE INTO bundles (id, destination, destination_node, source, created_at, expires_at, size, state, agent, next_attempt_at, contact_hint, report_flags, stored_at, seq, in_file, data)
@@ -425,8 +445,7 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
         }
         pending = new Map();
         pendingSoon = false;
-        clearTimeout(flushTimer);
-        flushTimer = undefined;
+        flushSoon.cancel();
       },
     };
   }
@@ -437,8 +456,7 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
       flushDeletes();
       return;
     }
-    clearTimeout(checkpointTimer);
-    checkpointTimer = undefined;
+    checkpointLater.cancel();
     if (ops.length === 0 && pending.size === 0) return;
     const applied = ops;
     applyTx(applied);
@@ -453,20 +471,8 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
   }
 
   function checkpointSoon(): void {
-    if (ops.length >= LIMITS.bundleStoreJournalCheckpointOps || opsBytes >= LIMITS.bundleStoreJournalCheckpointBytes) {
-      checkpoint();
-      return;
-    }
-    if (checkpointTimer !== undefined) return;
-    checkpointTimer = setTimeout(() => {
-      checkpointTimer = undefined;
-      try {
-        checkpoint();
-      } catch {
-        // The disk failed: the journal keeps everything; the next checkpoint, query or close tries again.
-      }
-    }, CHECKPOINT_MS);
-    checkpointTimer.unref();
+    if (ops.length >= LIMITS.bundleStoreJournalCheckpointOps || opsBytes >= LIMITS.bundleStoreJournalCheckpointBytes) checkpoint();
+    else checkpointLater.arm();
   }
 
   // A single put without deletes is one INSERT, its own transaction: no BEGIN and COMMIT statements around it.
@@ -494,21 +500,14 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
   }
 
   function flushLater(): void {
-    if (pending.size >= DELETE_FLUSH_COUNT) {
-      flushDeletes();
-      return;
-    }
-    if (flushTimer !== undefined) return;
-    flushTimer = setTimeout(() => {
-      flushTimer = undefined;
-      try {
-        flushDeletes();
-      } catch {
-        // The disk failed: the deletes stay pending and go with the next put, flush or close.
-      }
-    }, DELETE_FLUSH_MS);
-    flushTimer.unref();
+    if (pending.size >= DELETE_FLUSH_COUNT) flushDeletes();
+    else flushSoon.arm();
   }
+
+  // A failing disk leaves the work where it was (pending deletes, the journal): the next put, flush,
+  // checkpoint, query or close tries again.
+  const flushSoon = deferred(DELETE_FLUSH_MS, flushDeletes);
+  const checkpointLater = deferred(CHECKPOINT_MS, checkpoint);
 
   function removeFile(seq: number): void {
     try {
@@ -545,6 +544,17 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
     return putAllCommitted(entries);
   }
 
+  /** Why `entry` cannot be put with `held` bundles of `heldBytes` in the store, or undefined when it can. */
+  function refusal(entry: NewBundle, now: number, held: number, heldBytes: number, size: number): Result<void> | undefined {
+    const problem = checkNew(entry);
+    if (problem !== undefined) return err('INVALID_ARGUMENT', problem);
+    if (entry.expiresAt <= now) return err('EXPIRED', `bundle ${entry.id} expired at ${new Date(entry.expiresAt).toISOString()}`);
+    if (held + 1 > maxBundles || heldBytes + size > maxBytes) {
+      return err('STORE_FULL', `bundle store full: ${held} bundles, ${heldBytes} bytes held; limits ${maxBundles} bundles, ${maxBytes} bytes; refused ${size}-byte bundle ${entry.id}`);
+    }
+    return undefined;
+  }
+
   /** putAll with the journal: each entry checked as in putAllCommitted, the accepted ones appended in one writev. */
   function putAllJournaled(j: IntakeJournal, entries: readonly NewBundle[]): Result<void>[] {
     const results: Result<void>[] = [];
@@ -556,24 +566,10 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
     let addedBytes = 0;
     for (let at = 0; at < entries.length; at++) {
       const entry = entries[at] as NewBundle;
-      results.push(ok(undefined));
-      const problem = checkNew(entry);
-      if (problem !== undefined) {
-        results[at] = err('INVALID_ARGUMENT', problem);
-        continue;
-      }
-      if (entry.expiresAt <= now) {
-        results[at] = err('EXPIRED', `bundle ${entry.id} expired at ${new Date(entry.expiresAt).toISOString()}`);
-        continue;
-      }
       const size = sizeOf(entry);
-      if (count + puts.length + 1 > maxBundles || totalBytes + addedBytes + size > maxBytes) {
-        results[at] = err(
-          'STORE_FULL',
-          `bundle store full: ${count + puts.length} bundles, ${totalBytes + addedBytes} bytes held; limits ${maxBundles} bundles, ${maxBytes} bytes; refused ${size}-byte bundle ${entry.id}`,
-        );
-        continue;
-      }
+      const refused = refusal(entry, now, count + puts.length, totalBytes + addedBytes, size);
+      results.push(refused ?? ok(undefined));
+      if (refused !== undefined) continue;
       // A waiting or journaled delete of the id goes before this put (its FORGET is appended first).
       const stored = batch.has(entry.id) || staged.has(entry.id) || (!pending.has(entry.id) && !forgotten.has(entry.id) && selectExists.get(entry.id) !== undefined);
       if (stored) {
@@ -636,26 +632,11 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
     let ownDelete = false;
     for (let at = 0; at < entries.length; at++) {
       const entry = entries[at] as NewBundle;
-      results.push(ok(undefined));
-      const problem = checkNew(entry);
-      if (problem !== undefined) {
-        results[at] = err('INVALID_ARGUMENT', problem);
-        continue;
-      }
-      if (entry.expiresAt <= now) {
-        results[at] = err('EXPIRED', `bundle ${entry.id} expired at ${new Date(entry.expiresAt).toISOString()}`);
-        continue;
-      }
+      const size = sizeOf(entry);
+      const refused = refusal(entry, now, count + inserts.length, totalBytes + addedBytes, size);
+      results.push(refused ?? ok(undefined));
+      if (refused !== undefined) continue;
       const parts: readonly Uint8Array[] = entry.bytes instanceof Uint8Array ? [entry.bytes] : entry.bytes;
-      let size = 0;
-      for (const p of parts) size += p.length;
-      if (count + inserts.length + 1 > maxBundles || totalBytes + addedBytes + size > maxBytes) {
-        results[at] = err(
-          'STORE_FULL',
-          `bundle store full: ${count + inserts.length} bundles, ${totalBytes + addedBytes} bytes held; limits ${maxBundles} bundles, ${maxBytes} bytes; refused ${size}-byte bundle ${entry.id}`,
-        );
-        continue;
-      }
       const inFile = size > inlineMaxBytes;
       if (inFile) {
         try {
@@ -876,8 +857,8 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
       try {
         checkpoint();
       } finally {
-        clearTimeout(flushTimer);
-        clearTimeout(checkpointTimer);
+        flushSoon.cancel();
+        checkpointLater.cancel();
         journal?.close();
         db.close();
       }
