@@ -8,17 +8,17 @@ import { err, ok } from '../../../shared/errors';
 import type { Result } from '../../../shared/errors';
 import { LIMITS } from '../../../shared/protocol/limits';
 import type { BundleSink, Cla, ClaLink, ClaListener, Log } from '../types';
+import { ClaSockets } from './cla-sockets';
 import { receiveMtcp } from './mtcp-receiver';
-import { sendMtcpFrame } from './mtcp-link';
-import { createSocketWriter } from './socket-writer';
-import { DEFAULT_CONNECT_TIMEOUT_MS, SocketSet, closeSocket, dialTcp, listenTcp, watchSocket } from './tcp-socket';
-import type { TcpServer } from './tcp-socket';
+import { startMtcpConnection } from './mtcp-link';
+import { closeSocket, watchSocket } from './tcp-socket';
 
 export interface MtcpLimits {
   /** Largest frame sent or accepted; defaults to LIMITS.mtcpMaxFrameBytes. */
   readonly mtcpMaxFrameBytes?: number;
 }
 
+/** What MTCP and SMTCP are built from. */
 export interface MtcpClaDeps {
   readonly sink: BundleSink;
   readonly log: Log;
@@ -30,9 +30,7 @@ export interface MtcpClaDeps {
 export function createMtcpCla(deps: MtcpClaDeps): Cla {
   const { sink, log } = deps;
   const maxFrameBytes = deps.limits?.mtcpMaxFrameBytes ?? LIMITS.mtcpMaxFrameBytes;
-  const connectTimeoutMs = deps.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-  const servers = new Set<TcpServer>();
-  const outgoing = new SocketSet();
+  const sockets = new ClaSockets('mtcp', log, deps.connectTimeoutMs);
   let closed = false;
 
   const claClosed = (): Result<never> => err('CONNECTION_CLOSED', 'the MTCP CLA is closed');
@@ -42,55 +40,36 @@ export function createMtcpCla(deps: MtcpClaDeps): Cla {
 
     async listen(host, port): Promise<Result<ClaListener>> {
       if (closed) return claClosed();
-      const r = await listenTcp('mtcp', host, port, log, (socket) => {
+      // The listener only reads: MTCP is unidirectional, the node with the contact connects and writes.
+      return sockets.listen(host, port, (socket) => {
         const remote = watchSocket(socket, 'mtcp', 'in', log);
         receiveMtcp(socket, { origin: { cla: 'mtcp', remote }, sink, log, maxFrameBytes });
-      });
-      if (!r.ok) return r;
-      const server = r.value;
-      servers.add(server);
-      return ok({
-        cla: 'mtcp',
-        address: server.address,
-        close: async () => {
-          servers.delete(server);
-          await server.close();
-        },
       });
     },
 
     async connect(hostPort): Promise<Result<ClaLink>> {
       if (closed) return claClosed();
-      const dialed = await dialTcp(hostPort, connectTimeoutMs);
-      if (!dialed.ok) {
-        log({ event: 'cla.connect_failed', cla: 'mtcp', remote: hostPort, error: dialed.error.code });
-        return dialed;
-      }
+      const dialed = await sockets.dial(hostPort);
+      if (!dialed.ok) return dialed;
       const socket = dialed.value;
       if (closed) {
         socket.destroy();
         return claClosed();
       }
-      outgoing.add(socket);
       const remote = watchSocket(socket, 'mtcp', 'out', log);
-      // uD3TN runs an RX task on every TCP link, outgoing ones included (`cla_tcp_link_init`: "A TCP link
-      // _always_ needs an RX task"), so frames a peer writes back are read and delivered, not ignored.
-      receiveMtcp(socket, { origin: { cla: 'mtcp', remote }, sink, log, maxFrameBytes });
-      const writer = createSocketWriter(socket);
-      const socketClosed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      const conn = startMtcpConnection(socket, { origin: { cla: 'mtcp', remote }, sink, log, maxFrameBytes });
       return ok({
         cla: 'mtcp',
         address: `mtcp:${hostPort}`,
-        send: (parts) => sendMtcpFrame(writer, parts, maxFrameBytes),
+        send: conn.send,
         close: () => closeSocket(socket),
-        closed: socketClosed,
+        closed: conn.closed,
       });
     },
 
     async close() {
       closed = true;
-      await Promise.all([...[...servers].map((s) => s.close()), outgoing.closeAll()]);
-      servers.clear();
+      await sockets.closeAll();
     },
   };
 }

@@ -20,21 +20,15 @@ import { err, ok } from '../../../shared/errors';
 import type { Result } from '../../../shared/errors';
 import { LIMITS } from '../../../shared/protocol/limits';
 import type { Socket } from 'node:net';
-import type { BundleSink, Cla, ClaLink, ClaListener, Log } from '../types';
-import { receiveMtcp } from './mtcp-receiver';
-import { sendMtcpFrame } from './mtcp-link';
-import { createSocketWriter } from './socket-writer';
-import type { SocketWriter } from './socket-writer';
-import { DEFAULT_CONNECT_TIMEOUT_MS, SocketSet, closeSocket, dialTcp, listenTcp, watchSocket } from './tcp-socket';
-import type { TcpServer } from './tcp-socket';
-import type { MtcpLimits } from './mtcp-cla';
+import type { Cla, ClaLink, ClaListener } from '../types';
+import { ClaSockets } from './cla-sockets';
+import type { MtcpClaDeps } from './mtcp-cla';
+import { startMtcpConnection } from './mtcp-link';
+import type { MtcpConnection } from './mtcp-link';
+import { closeSocket, watchSocket } from './tcp-socket';
 
-export interface SmtcpClaDeps {
-  readonly sink: BundleSink;
-  readonly log: Log;
-  readonly limits?: MtcpLimits;
-  readonly connectTimeoutMs?: number;
-}
+/** The same as MTCP's: SMTCP is MTCP framing, only the connection handling differs. */
+export type SmtcpClaDeps = MtcpClaDeps;
 
 export interface SmtcpCla extends Cla {
   readonly name: 'smtcp';
@@ -42,20 +36,14 @@ export interface SmtcpCla extends Cla {
   currentLink(): ClaLink | undefined;
 }
 
-interface Connection {
-  readonly socket: Socket;
-  readonly writer: SocketWriter;
+interface Connection extends MtcpConnection {
   readonly remote: string;
-  /** Resolves when the socket closed. */
-  readonly closed: Promise<void>;
 }
 
 export function createSmtcpCla(deps: SmtcpClaDeps): SmtcpCla {
   const { sink, log } = deps;
   const maxFrameBytes = deps.limits?.mtcpMaxFrameBytes ?? LIMITS.mtcpMaxFrameBytes;
-  const connectTimeoutMs = deps.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-  const servers = new Set<TcpServer>();
-  const sockets = new SocketSet();
+  const sockets = new ClaSockets('smtcp', log, deps.connectTimeoutMs);
   const waiting: Socket[] = [];
   let current: Connection | null = null;
   let dialing: Promise<Result<Connection>> | null = null;
@@ -65,14 +53,8 @@ export function createSmtcpCla(deps: SmtcpClaDeps): SmtcpCla {
   const claClosed = (): Result<never> => err('CONNECTION_CLOSED', 'the SMTCP CLA is closed');
 
   const adopt = (socket: Socket, remote: string): Connection => {
-    const conn: Connection = {
-      socket,
-      writer: createSocketWriter(socket),
-      remote,
-      closed: new Promise<void>((resolve) => socket.once('close', () => resolve())),
-    };
+    const conn: Connection = { ...startMtcpConnection(socket, { origin: { cla: 'smtcp', remote }, sink, log, maxFrameBytes }), remote };
     current = conn;
-    receiveMtcp(socket, { origin: { cla: 'smtcp', remote }, sink, log, maxFrameBytes });
     socket.resume();
     socket.once('close', () => {
       if (current !== conn) return;
@@ -91,7 +73,7 @@ export function createSmtcpCla(deps: SmtcpClaDeps): SmtcpCla {
     cla: 'smtcp',
     address,
     // After the connection closed, the writer answers CONNECTION_CLOSED; connect() then gives the next one.
-    send: (parts) => sendMtcpFrame(conn.writer, parts, maxFrameBytes),
+    send: conn.send,
     close: () => Promise.resolve(),
     closed: conn.closed,
   });
@@ -118,17 +100,13 @@ export function createSmtcpCla(deps: SmtcpClaDeps): SmtcpCla {
   };
 
   const dial = async (hostPort: string): Promise<Result<Connection>> => {
-    const dialed = await dialTcp(hostPort, connectTimeoutMs);
-    if (!dialed.ok) {
-      log({ event: 'cla.connect_failed', cla: 'smtcp', remote: hostPort, error: dialed.error.code });
-      return dialed;
-    }
+    const dialed = await sockets.dial(hostPort);
+    if (!dialed.ok) return dialed;
     const socket = dialed.value;
     if (closed) {
       socket.destroy();
       return claClosed();
     }
-    sockets.add(socket);
     const remote = watchSocket(socket, 'smtcp', 'out', log);
     if (current !== null) {
       // A peer connected in while we dialed: uD3TN keeps one connection, so keep that one.
@@ -143,18 +121,7 @@ export function createSmtcpCla(deps: SmtcpClaDeps): SmtcpCla {
 
     async listen(host, port): Promise<Result<ClaListener>> {
       if (closed) return claClosed();
-      const r = await listenTcp('smtcp', host, port, log, onIncoming);
-      if (!r.ok) return r;
-      const server = r.value;
-      servers.add(server);
-      return ok({
-        cla: 'smtcp',
-        address: server.address,
-        close: async () => {
-          servers.delete(server);
-          await server.close();
-        },
-      });
+      return sockets.listen(host, port, onIncoming);
     },
 
     async connect(hostPort): Promise<Result<ClaLink>> {
@@ -174,8 +141,7 @@ export function createSmtcpCla(deps: SmtcpClaDeps): SmtcpCla {
     async close() {
       closed = true;
       const queued = waiting.splice(0);
-      await Promise.all([...[...servers].map((s) => s.close()), sockets.closeAll(), ...queued.map((s) => closeSocket(s, 0))]);
-      servers.clear();
+      await Promise.all([sockets.closeAll(), ...queued.map((s) => closeSocket(s, 0))]);
     },
   };
 }

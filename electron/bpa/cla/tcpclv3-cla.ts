@@ -19,8 +19,8 @@ import type { Socket } from 'node:net';
 import type { BundleSink, Cla, ClaLink, ClaListener, Clock, Log } from '../types';
 import { startSession } from './tcpclv3-session';
 import type { SessionConfig, Tcpclv3Session } from './tcpclv3-session';
-import { DEFAULT_CONNECT_TIMEOUT_MS, SocketSet, dialTcp, listenTcp, watchSocket } from './tcp-socket';
-import type { TcpServer } from './tcp-socket';
+import { ClaSockets } from './cla-sockets';
+import { watchSocket } from './tcp-socket';
 
 /** How long a peer may take to send its contact header before the connection is closed. */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -62,7 +62,6 @@ export interface Tcpclv3Cla extends Cla {
 export function createTcpclv3Cla(deps: Tcpclv3ClaDeps): Tcpclv3Cla {
   const { log } = deps;
   const keepaliveSeconds = deps.keepaliveSeconds ?? 0;
-  const connectTimeoutMs = deps.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   // uD3TN's contact header: flags 0, our keepalive, our node ID (`cla_tcpclv3_generate_contact_header`).
   // Encoded once; a node ID or keepalive it cannot carry makes listen() and connect() fail.
   const contactHeader = encodeTcpclv3ContactHeader({ flags: 0, keepaliveSeconds, eid: deps.localNodeId });
@@ -78,8 +77,7 @@ export function createTcpclv3Cla(deps: Tcpclv3ClaDeps): Tcpclv3Cla {
         clock: deps.clock ?? Date.now,
       })
     : contactHeader;
-  const servers = new Set<TcpServer>();
-  const outgoing = new SocketSet();
+  const sockets = new ClaSockets('tcpclv3', log, deps.connectTimeoutMs);
   /** Newest open session per peer node ID. */
   const byPeer = new Map<string, Tcpclv3Session>();
   const all = new Set<Tcpclv3Session>();
@@ -126,20 +124,9 @@ export function createTcpclv3Cla(deps: Tcpclv3ClaDeps): Tcpclv3Cla {
       if (closed) return claClosed();
       if (!config.ok) return config;
       const cfg = config.value;
-      const r = await listenTcp('tcpclv3', host, port, log, (socket) => {
+      return sockets.listen(host, port, (socket) => {
         // The outcome is logged by the session; a failed handshake only closes that connection.
         void open(socket, 'in', cfg);
-      });
-      if (!r.ok) return r;
-      const server = r.value;
-      servers.add(server);
-      return ok({
-        cla: 'tcpclv3',
-        address: server.address,
-        close: async () => {
-          servers.delete(server);
-          await server.close();
-        },
       });
     },
 
@@ -148,12 +135,8 @@ export function createTcpclv3Cla(deps: Tcpclv3ClaDeps): Tcpclv3Cla {
       if (!config.ok) return config;
       const existing = peerNodeId === undefined ? undefined : byPeer.get(peerNodeId);
       if (existing !== undefined && existing.isOpen) return ok(linkOver(existing, `tcpclv3:${hostPort}`, false));
-      const dialed = await dialTcp(hostPort, connectTimeoutMs);
-      if (!dialed.ok) {
-        log({ event: 'cla.connect_failed', cla: 'tcpclv3', remote: hostPort, error: dialed.error.code });
-        return dialed;
-      }
-      outgoing.add(dialed.value);
+      const dialed = await sockets.dial(hostPort);
+      if (!dialed.ok) return dialed;
       const s = await open(dialed.value, 'out', config.value);
       if (!s.ok) return s;
       if (peerNodeId !== undefined && s.value.peerNodeId !== peerNodeId) {
@@ -178,8 +161,7 @@ export function createTcpclv3Cla(deps: Tcpclv3ClaDeps): Tcpclv3Cla {
     async close() {
       closed = true;
       await Promise.all([...all].map((s) => s.close()));
-      await Promise.all([...[...servers].map((s) => s.close()), outgoing.closeAll()]);
-      servers.clear();
+      await sockets.closeAll();
     },
   };
 }
