@@ -17,8 +17,6 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { err, ok, type Result } from '../../shared/errors';
 import { LIMITS } from '../../shared/protocol/limits';
-import type { ConfigCommand } from '../../shared/protocol/ud3tn-config/types';
-import { unixMsFromDtnSeconds } from '../../shared/protocol/ud3tn-config/dtn-seconds';
 import type { PlanCommand } from './router/types';
 
 export const SAVED_PLAN_FILE = 'contact-plan.json';
@@ -46,22 +44,8 @@ const commandSchema = z
 
 const fileSchema = z.object({ version: z.literal(1), commands: z.array(commandSchema) }).strict();
 
-/** uD3TN's config command (DTN seconds, no OWLT) as a plan command (Unix ms, OWLT 0), as Router.applyConfig converts it. */
-export function planCommandOf(c: ConfigCommand, owltMs = 0): PlanCommand {
-  return {
-    command: c.command,
-    nodeId: c.nodeId,
-    ...(c.claAddress === undefined ? {} : { claAddress: c.claAddress }),
-    reachableEids: c.reachableEids,
-    contacts: c.contacts.map((k) => ({
-      start: unixMsFromDtnSeconds(k.start),
-      end: unixMsFromDtnSeconds(k.end),
-      rateBytesPerSec: k.rate,
-      owltMs,
-      reachableEids: k.reachableEids,
-    })),
-  };
-}
+// The BPA turns config-agent commands into saved ones with the router's conversion; it imports it from here.
+export { planCommandOf } from './router/config-command';
 
 export interface SavedPlan {
   /** The saved commands, oldest first. */

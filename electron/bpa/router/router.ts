@@ -14,9 +14,9 @@
 import { err, ok } from '../../../shared/errors';
 import type { Result } from '../../../shared/errors';
 import type { ConfigCommand } from '../../../shared/protocol/ud3tn-config/types';
-import { unixMsFromDtnSeconds } from '../../../shared/protocol/ud3tn-config/dtn-seconds';
 import { remainingVolume } from './capacity';
 import { applyPlanCommand } from './commands';
+import { planCommandOf } from './config-command';
 import { createPlanState, lookupIndex, removeContact, snapshot } from './plan-state';
 import type { ContactState } from './plan-state';
 import { nodeIdOf } from './routing-key';
@@ -117,20 +117,7 @@ export function createRouter(): Router {
   return {
     applyConfig(commands, now, opts = {}) {
       const owltMs = opts.owltMs ?? 0;
-      const plan: PlanCommand[] = commands.map((c) => ({
-        command: c.command,
-        nodeId: c.nodeId,
-        ...(c.claAddress === undefined ? {} : { claAddress: c.claAddress }),
-        reachableEids: c.reachableEids,
-        contacts: c.contacts.map((k) => ({
-          start: unixMsFromDtnSeconds(k.start),
-          end: unixMsFromDtnSeconds(k.end),
-          rateBytesPerSec: k.rate,
-          owltMs,
-          reachableEids: k.reachableEids,
-        })),
-      }));
-      return applyAll(plan, now, false);
+      return applyAll(commands.map((c) => planCommandOf(c, owltMs)), now, false);
     },
 
     applyPlan(commands, now, opts = {}) {
