@@ -177,7 +177,8 @@ export function isNullEid(eid: Eid): boolean {
 
 /**
  * The node ID of an EID (RFC 9171 §4.2.5.2): dtn://node/ for dtn://node/demux, ipn:[a.]N.0 for
- * ipn:[a.]N.S. The null endpoint has no node and maps to itself.
+ * ipn:[a.]N.S. The null endpoint has no node and maps to itself. The router keys contacts by the text
+ * form instead (electron/bpa/router/routing-key.ts `nodeIdOf(string)`, uD3TN's get_node_id rules).
  */
 export function nodeIdOf(eid: Eid): Eid {
   if (eid.scheme === 'ipn') return { scheme: 'ipn', allocator: eid.allocator, node: eid.node, service: 0 };
