@@ -17,6 +17,9 @@ export interface LinkConnection {
   close(reason: FarsideError): void;
 }
 
+/** Why a connection ends when the client is closed, and what a closed link answers. */
+export const CLIENT_CLOSED: FarsideError = { code: 'CONNECTION_CLOSED', message: 'client closed' };
+
 export type LinkState = 'idle' | 'connecting' | 'up' | 'backoff' | 'failed' | 'closed';
 
 export interface LinkOptions<C extends LinkConnection> {
@@ -54,6 +57,24 @@ export function createLink<C extends LinkConnection>(opts: LinkOptions<C>): Link
   let timer: ReturnType<typeof setTimeout> | null = null;
   /** Connections this link replaced on purpose: their 'closed' must not trigger a reconnect. */
   const retired = new WeakSet<C>();
+
+  function cancelTimer(): void {
+    if (timer) {
+      clearTimeout(timer);
+      timer = null;
+    }
+  }
+
+  /** Take the current connection out of service and close it with `reason`; a retired one never triggers a reconnect. */
+  function retire(reason: FarsideError): C | null {
+    const old = current;
+    current = null;
+    if (old) {
+      retired.add(old);
+      old.close(reason);
+    }
+    return old;
+  }
 
   function setState(s: LinkState): void {
     if (state === s) return;
@@ -107,8 +128,8 @@ export function createLink<C extends LinkConnection>(opts: LinkOptions<C>): Link
     const r = await opts.open();
     if (state === 'closed') {
       // close() ran while the attempt was in flight: the new connection is not wanted.
-      if (r.ok) r.value.close({ code: 'CONNECTION_CLOSED', message: 'client closed' });
-      return { ok: false, error: { code: 'CONNECTION_CLOSED', message: 'client closed' } };
+      if (r.ok) r.value.close(CLIENT_CLOSED);
+      return { ok: false, error: CLIENT_CLOSED };
     }
     if (r.ok) {
       opts.log({ event: 'aap-connected', link: opts.name });
@@ -135,47 +156,24 @@ export function createLink<C extends LinkConnection>(opts: LinkOptions<C>): Link
     },
     open(retry = false): Promise<Result<C>> {
       if (current) return Promise.resolve({ ok: true, value: current });
-      if (state === 'closed') return Promise.resolve({ ok: false, error: { code: 'CONNECTION_CLOSED', message: 'client closed' } });
-      if (timer) {
-        clearTimeout(timer);
-        timer = null;
-      }
+      if (state === 'closed') return Promise.resolve({ ok: false, error: CLIENT_CLOSED });
+      cancelTimer();
       // A link that has been up before keeps repairing itself; a first attempt reports to its caller.
       return attemptOpen(retry || state === 'backoff');
     },
     async reset(reason: FarsideError): Promise<void> {
-      if (timer) {
-        clearTimeout(timer);
-        timer = null;
-      }
-      const old = current;
-      current = null;
-      if (old) {
-        retired.add(old);
-        old.close(reason);
-        await old.closed;
-      }
+      cancelTimer();
+      const old = retire(reason);
+      if (old) await old.closed;
       if (state !== 'closed') setState('idle');
     },
     reopen(reason: FarsideError): Promise<Result<C>> {
-      if (state === 'closed') return Promise.resolve({ ok: false, error: { code: 'CONNECTION_CLOSED', message: 'client closed' } });
-      if (timer) {
-        clearTimeout(timer);
-        timer = null;
-      }
-      const old = current;
-      current = null;
-      if (old) {
-        retired.add(old);
-        old.close(reason);
-      }
-      return attemptOpen(old !== null);
+      if (state === 'closed') return Promise.resolve({ ok: false, error: CLIENT_CLOSED });
+      cancelTimer();
+      return attemptOpen(retire(reason) !== null);
     },
     async close(reason: FarsideError): Promise<void> {
-      if (timer) {
-        clearTimeout(timer);
-        timer = null;
-      }
+      cancelTimer();
       setState('closed');
       const old = current;
       current = null;
