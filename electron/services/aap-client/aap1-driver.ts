@@ -3,16 +3,14 @@
  * link reconnects after a drop and registers the agent again before anything else, so that the gap in
  * which uD3TN drops our bundles (ud3tn-behaviour.md §11) stays as short as the backoff allows.
  */
-import { err, ok, type FarsideError, type Result } from '../../../shared/errors';
+import { err, ok, type Result } from '../../../shared/errors';
 import { decodeAapBundleId } from '../../../shared/protocol/aap';
 import { openAap1Connection, type Aap1Connection } from './aap1-connection';
-import type { DriverOptions, ProtocolDriver, Registration } from './driver';
+import { isFatalLinkError, notConnected, welcomedNodeId, type DriverOptions, type ProtocolDriver, type Registration } from './driver';
 import { agentIdOf, checkNodeId, endpointOf } from './endpoint';
-import { createLink } from './link';
+import { CLIENT_CLOSED, createLink } from './link';
 import { reportRequestFlags } from './status-reports';
 import type { BundleId, SendOptions } from './types';
-
-const CLOSED: FarsideError = { code: 'CONNECTION_CLOSED', message: 'client closed' };
 
 export function createAap1Driver(o: DriverOptions): ProtocolDriver {
   let nodeId: string | null = null;
@@ -50,10 +48,7 @@ export function createAap1Driver(o: DriverOptions): ProtocolDriver {
       conn.close(node.error);
       return node;
     }
-    if (nodeId !== null && nodeId !== conn.nodeId) {
-      o.log({ event: 'aap-node-id-changed', from: nodeId, to: conn.nodeId });
-    }
-    nodeId = conn.nodeId;
+    nodeId = welcomedNodeId(o.log, nodeId, conn.nodeId);
     conn.setPaused(paused);
     if (registration) {
       const registered = await registerOn(conn, nodeId, registration);
@@ -85,7 +80,7 @@ export function createAap1Driver(o: DriverOptions): ProtocolDriver {
     open,
     backoff: o.reconnect,
     log: o.log,
-    isFatal: (e) => e.code === 'AAP_VERSION_MISMATCH',
+    isFatal: isFatalLinkError,
     onState: o.onLinkState,
   });
 
@@ -113,7 +108,7 @@ export function createAap1Driver(o: DriverOptions): ProtocolDriver {
       // SENDBUNDLE has no field for it: bundles sent over AAP v1 never request reports (docs/status-reports.md §1).
       if (reportRequestFlags(options.reports) !== 0) return err('UNSUPPORTED', 'AAP v1 cannot request status reports (use AAP 2.0: docs/status-reports.md)');
       const conn = link.current;
-      if (!conn) return err('CONNECTION_CLOSED', `not connected (${link.state})`);
+      if (!conn) return notConnected(link);
       const source = endpoint;
       if (source === null) {
         // v0.13 answers nothing to SENDBUNDLE before REGISTER (ud3tn-behaviour.md §5.3): refuse here.
@@ -130,7 +125,7 @@ export function createAap1Driver(o: DriverOptions): ProtocolDriver {
     },
     async ping(): Promise<Result<void>> {
       const conn = link.current;
-      if (!conn) return err('CONNECTION_CLOSED', `not connected (${link.state})`);
+      if (!conn) return notConnected(link);
       return conn.ping();
     },
     receive(): void {
@@ -140,6 +135,6 @@ export function createAap1Driver(o: DriverOptions): ProtocolDriver {
       paused = p;
       link.current?.setPaused(p);
     },
-    close: () => link.close(CLOSED),
+    close: () => link.close(CLIENT_CLOSED),
   };
 }

@@ -5,16 +5,14 @@
  * secret, as uD3TN requires of the second registration of an agent ID. Each link repairs itself
  * independently and configures its endpoint again after a reconnect.
  */
-import { err, ok, type FarsideError, type Result } from '../../../shared/errors';
+import { err, ok, type Result } from '../../../shared/errors';
 import { openAap2Connection, type Aap2Connection, type Aap2Role } from './aap2-connection';
 import type { Aap2Config } from './aap2-wire';
-import type { DriverOptions, ProtocolDriver, Registration } from './driver';
+import { isFatalLinkError, notConnected, welcomedNodeId, type DriverOptions, type ProtocolDriver, type Registration } from './driver';
 import { agentIdOf, checkNodeId, endpointOf } from './endpoint';
-import { createLink, type Link } from './link';
+import { CLIENT_CLOSED, createLink, type Link } from './link';
 import { reportRequestFlags } from './status-reports';
 import type { BundleId, SendOptions } from './types';
-
-const CLOSED: FarsideError = { code: 'CONNECTION_CLOSED', message: 'client closed' };
 
 export function createAap2Driver(o: DriverOptions): ProtocolDriver {
   let nodeId: string | null = null;
@@ -54,8 +52,7 @@ export function createAap2Driver(o: DriverOptions): ProtocolDriver {
       conn.close(wanted.error);
       return wanted;
     }
-    if (nodeId !== null && nodeId !== conn.nodeId) o.log({ event: 'aap-node-id-changed', from: nodeId, to: conn.nodeId });
-    nodeId = conn.nodeId;
+    nodeId = welcomedNodeId(o.log, nodeId, conn.nodeId);
     if (wanted.value) {
       const configured = await conn.configure(wanted.value);
       if (!configured.ok) {
@@ -70,7 +67,7 @@ export function createAap2Driver(o: DriverOptions): ProtocolDriver {
   const linkOptions = {
     backoff: o.reconnect,
     log: o.log,
-    isFatal: (e: FarsideError) => e.code === 'AAP_VERSION_MISMATCH',
+    isFatal: isFatalLinkError,
   };
 
   const active: Link<Aap2Connection> = createLink<Aap2Connection>({
@@ -154,7 +151,7 @@ export function createAap2Driver(o: DriverOptions): ProtocolDriver {
     },
     async send(destination: string, payload: Uint8Array, options: SendOptions): Promise<Result<BundleId>> {
       const conn = active.current;
-      if (!conn) return err('CONNECTION_CLOSED', `not connected (${active.state})`);
+      if (!conn) return notConnected(active);
       if (endpoint === null) {
         return err('INVALID_ARGUMENT', 'send() needs a registered endpoint (uD3TN answers NOT_FOUND before ConnectionConfig)');
       }
@@ -165,7 +162,7 @@ export function createAap2Driver(o: DriverOptions): ProtocolDriver {
     },
     async ping(): Promise<Result<void>> {
       const conn = active.current;
-      if (!conn) return err('CONNECTION_CLOSED', `not connected (${active.state})`);
+      if (!conn) return notConnected(active);
       return conn.keepalive();
     },
     receive(): void {
@@ -177,7 +174,7 @@ export function createAap2Driver(o: DriverOptions): ProtocolDriver {
       subscriber.current?.setPaused(p);
     },
     async close(): Promise<void> {
-      await Promise.all([active.close(CLOSED), subscriber.close(CLOSED)]);
+      await Promise.all([active.close(CLIENT_CLOSED), subscriber.close(CLIENT_CLOSED)]);
     },
   };
 }

@@ -2,7 +2,7 @@
  * The seam between the protocol-neutral client (client.ts) and one protocol's connections
  * (aap1-driver.ts, aap2-driver.ts). Arguments reach a driver already validated.
  */
-import type { Result } from '../../../shared/errors';
+import { err, type FarsideError, type Result } from '../../../shared/errors';
 import type { Inbox } from './inbox';
 import type { LinkState } from './link';
 import type { AapClientLogEvent, AapTransport, BundleId, SendOptions } from './types';
@@ -40,4 +40,23 @@ export interface ProtocolDriver {
   /** Backpressure from the inbox. */
   setPaused(paused: boolean): void;
   close(): Promise<void>;
+}
+
+/** Both protocols' links stop in 'failed' on a version mismatch: reconnecting to the same node cannot fix it. */
+export function isFatalLinkError(e: FarsideError): boolean {
+  return e.code === 'AAP_VERSION_MISMATCH';
+}
+
+/** What send() and ping() answer while the link has no connection. */
+export function notConnected(link: { readonly state: LinkState }): Result<never> {
+  return err('CONNECTION_CLOSED', `not connected (${link.state})`);
+}
+
+/**
+ * The node ID from a new connection's welcome, logged when it differs from the one before (the node
+ * behind the socket was replaced or reconfigured between two connections).
+ */
+export function welcomedNodeId(log: DriverOptions['log'], previous: string | null, next: string): string {
+  if (previous !== null && previous !== next) log({ event: 'aap-node-id-changed', from: previous, to: next });
+  return next;
 }
