@@ -3,6 +3,7 @@
  * standard input as a byte stream, and writers for standard output and standard error.
  */
 import type { Readable, Writable } from 'node:stream';
+import { toLogFormat, type FarsideError } from '../../shared/errors';
 
 export interface CliIo {
   /** Standard input as chunks of bytes. */
@@ -30,6 +31,18 @@ export interface CliCommand {
 export const EXIT_USAGE = 2;
 /** Exit status for invalid input or a failed operation; one line on stderr names the problem. */
 export const EXIT_FAILURE = 1;
+
+/** Bad usage: "farside <command>: <message>" on standard error, and EXIT_USAGE to return. */
+export function usageError(io: CliIo, command: string, message: string): number {
+  io.stderr(`farside ${command}: ${message}`);
+  return EXIT_USAGE;
+}
+
+/** Invalid input or a failed operation: "farside <command>: <problem>" on standard error, and EXIT_FAILURE. */
+export function failure(io: CliIo, command: string, problem: FarsideError | string): number {
+  io.stderr(`farside ${command}: ${typeof problem === 'string' ? problem : toLogFormat(problem)}`);
+  return EXIT_FAILURE;
+}
 
 export async function readAll(stdin: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];

@@ -4,9 +4,8 @@
 import { createHash } from 'node:crypto';
 import { decodeBsmtp, encodeBsmtpMessage } from '../../../shared/protocol/bsmtp';
 import type { DsnCondition, DsnNotify, EncodeRecipient } from '../../../shared/protocol/bsmtp';
-import { toLogFormat } from '../../../shared/errors';
 import { listOption, parseOptions, stringOption } from '../args';
-import { EXIT_FAILURE, EXIT_USAGE, readAll, type CliCommand } from '../io';
+import { failure, readAll, usageError, type CliCommand } from '../io';
 
 const ENCODE_HELP = `Usage: farside bsmtp encode --from ADDR --to ADDR [--to ADDR …] [--ehlo NAME] [--envid ID]
                             [--notify NEVER|SUCCESS,FAILURE,DELAY] [--ret FULL|HDRS] [--8bit]
@@ -63,32 +62,20 @@ export const bsmtpEncode: CliCommand = {
       ret: { type: 'string' },
       '8bit': { type: 'boolean' },
     });
-    if (!parsed.ok) {
-      io.stderr(`farside bsmtp encode: ${parsed.error.message}`);
-      return EXIT_USAGE;
-    }
+    if (!parsed.ok) return usageError(io, 'bsmtp encode', parsed.error.message);
     const v = parsed.value.values;
     const from = stringOption(v, 'from');
     const to = listOption(v, 'to');
-    if (from === undefined || to.length === 0) {
-      io.stderr('farside bsmtp encode: --from and at least one --to are required');
-      return EXIT_USAGE;
-    }
+    if (from === undefined || to.length === 0) return usageError(io, 'bsmtp encode', '--from and at least one --to are required');
     const notifyText = stringOption(v, 'notify');
     let notify: DsnNotify | undefined;
     if (notifyText !== undefined) {
       const n = parseNotify(notifyText);
-      if (typeof n === 'string') {
-        io.stderr(`farside bsmtp encode: ${n}`);
-        return EXIT_USAGE;
-      }
+      if (typeof n === 'string') return usageError(io, 'bsmtp encode', n);
       notify = n;
     }
     const ret = stringOption(v, 'ret')?.toUpperCase();
-    if (ret !== undefined && ret !== 'FULL' && ret !== 'HDRS') {
-      io.stderr('farside bsmtp encode: --ret is FULL or HDRS');
-      return EXIT_USAGE;
-    }
+    if (ret !== undefined && ret !== 'FULL' && ret !== 'HDRS') return usageError(io, 'bsmtp encode', '--ret is FULL or HDRS');
     const rcptTo: EncodeRecipient[] = to.map((address) =>
       notify === undefined ? { address } : { address, notify, orcpt: address },
     );
@@ -107,10 +94,7 @@ export const bsmtpEncode: CliCommand = {
       },
       message,
     });
-    if (!encoded.ok) {
-      io.stderr(`farside bsmtp encode: ${toLogFormat(encoded.error)}`);
-      return EXIT_FAILURE;
-    }
+    if (!encoded.ok) return failure(io, 'bsmtp encode', encoded.error);
     await io.stdout(encoded.value);
     return 0;
   },
@@ -122,15 +106,9 @@ export const bsmtpDecode: CliCommand = {
   help: DECODE_HELP,
   async run(argv, io) {
     const parsed = parseOptions(argv, {});
-    if (!parsed.ok) {
-      io.stderr(`farside bsmtp decode: ${parsed.error.message}`);
-      return EXIT_USAGE;
-    }
+    if (!parsed.ok) return usageError(io, 'bsmtp decode', parsed.error.message);
     const decoded = decodeBsmtp(await readAll(io.stdin));
-    if (!decoded.ok) {
-      io.stderr(`farside bsmtp decode: ${toLogFormat(decoded.error)}`);
-      return EXIT_FAILURE;
-    }
+    if (!decoded.ok) return failure(io, 'bsmtp decode', decoded.error);
     const transactions = decoded.value.transactions.map((t) => ({
       mailFrom: t.envelope.mailFrom,
       mailParams: t.envelope.mailParams,

@@ -3,7 +3,7 @@
  * output, optionally framed as MTCP (one CBOR byte string per bundle, draft-ietf-dtn-mtcpcl).
  */
 import { createReadStream } from 'node:fs';
-import { toLogFormat, type FarsideError } from '../../../shared/errors';
+import type { FarsideError } from '../../../shared/errors';
 import { decodeBundle, encodeBundleParts } from '../../../shared/protocol/bpv7/bundle';
 import { dtnTimeFromUnixMs } from '../../../shared/protocol/bpv7/dtn-time';
 import { DTN_NONE, parseEid } from '../../../shared/protocol/bpv7/eid';
@@ -14,7 +14,7 @@ import { createMtcpDecoder, encodeMtcpHeader } from '../../../shared/protocol/mt
 import { nodeCodecOptions } from '../../services/codec/native-crc32c';
 import { intOption, parseOptions, stringOption } from '../args';
 import { bundleToJson } from '../bundle-json';
-import { EXIT_FAILURE, EXIT_USAGE, readAll, type CliCommand, type CliIo } from '../io';
+import { EXIT_USAGE, failure, readAll, usageError, type CliCommand, type CliIo } from '../io';
 
 const DECODE_HELP = `Usage: farside bundle decode [FILE|-] [--mtcp]
 
@@ -50,11 +50,6 @@ Reads a payload (ADU) on standard input and writes one BPv7 bundle (RFC 9171) on
   --mtcp                frame each bundle as MTCP (a CBOR byte string)
 `;
 
-function fail(io: CliIo, cmd: string, error: FarsideError | string): number {
-  io.stderr(`farside bundle ${cmd}: ${typeof error === 'string' ? error : toLogFormat(error)}`);
-  return EXIT_FAILURE;
-}
-
 async function* inputOf(file: string | undefined, io: CliIo): AsyncIterable<Uint8Array> {
   if (file === undefined || file === '-') {
     yield* io.stdin;
@@ -76,19 +71,13 @@ export const bundleDecode: CliCommand = {
   help: DECODE_HELP,
   async run(argv, io) {
     const parsed = parseOptions(argv, { mtcp: { type: 'boolean' } }, true);
-    if (!parsed.ok) {
-      io.stderr(`farside bundle decode: ${parsed.error.message}`);
-      return EXIT_USAGE;
-    }
+    if (!parsed.ok) return usageError(io, 'bundle decode', parsed.error.message);
     const [file, extra] = parsed.value.positionals;
-    if (extra !== undefined) {
-      io.stderr('farside bundle decode: at most one FILE');
-      return EXIT_USAGE;
-    }
+    if (extra !== undefined) return usageError(io, 'bundle decode', 'at most one FILE');
     try {
       if (parsed.value.values['mtcp'] !== true) {
         const problem = await printBundle(await readAll(inputOf(file, io)), io);
-        return problem ? fail(io, 'decode', problem) : 0;
+        return problem ? failure(io, 'bundle decode', problem) : 0;
       }
       // Strict framing: a damaged MTCP stream is an error here, not something to resynchronise past.
       const decoder = createMtcpDecoder({ recovery: 'stop' });
@@ -96,16 +85,16 @@ export const bundleDecode: CliCommand = {
       for await (const chunk of inputOf(file, io)) {
         decoder.push(chunk);
         for (let step = decoder.next(); step.kind !== 'need-more'; step = decoder.next()) {
-          if (step.kind === 'error') return fail(io, 'decode', step.error);
+          if (step.kind === 'error') return failure(io, 'bundle decode', step.error);
           count += 1;
           const problem = await printBundle(step.bundle, io);
-          if (problem) return fail(io, 'decode', { ...problem, message: `MTCP frame ${count}: ${problem.message}` });
+          if (problem) return failure(io, 'bundle decode', { ...problem, message: `MTCP frame ${count}: ${problem.message}` });
         }
       }
-      if (decoder.buffered > 0) return fail(io, 'decode', { code: 'TRUNCATED', message: `the input ends inside an MTCP frame (${decoder.buffered} bytes)` });
+      if (decoder.buffered > 0) return failure(io, 'bundle decode', { code: 'TRUNCATED', message: `the input ends inside an MTCP frame (${decoder.buffered} bytes)` });
       return 0;
     } catch (e) {
-      return fail(io, 'decode', { code: 'IO_ERROR', message: e instanceof Error ? e.message : String(e) });
+      return failure(io, 'bundle decode', { code: 'IO_ERROR', message: e instanceof Error ? e.message : String(e) });
     }
   },
 };
@@ -144,10 +133,7 @@ export const bundleEncode: CliCommand = {
       'max-size': { type: 'string' },
       mtcp: { type: 'boolean' },
     });
-    if (!parsed.ok) {
-      io.stderr(`farside bundle encode: ${parsed.error.message}`);
-      return EXIT_USAGE;
-    }
+    if (!parsed.ok) return usageError(io, 'bundle encode', parsed.error.message);
     const v = parsed.value.values;
     const source = eidArg(io, 'source', stringOption(v, 'source'));
     const destination = eidArg(io, 'destination', stringOption(v, 'destination'));
@@ -157,10 +143,7 @@ export const bundleEncode: CliCommand = {
     const crcType = CRC_TYPES[crcText.toLowerCase()];
     const payloadCrcText = stringOption(v, 'payload-crc') ?? crcText;
     const payloadCrcType = CRC_TYPES[payloadCrcText.toLowerCase()];
-    if (crcType === undefined || payloadCrcType === undefined) {
-      io.stderr(`farside bundle encode: --crc and --payload-crc are none, 16 or 32c`);
-      return EXIT_USAGE;
-    }
+    if (crcType === undefined || payloadCrcType === undefined) return usageError(io, 'bundle encode', '--crc and --payload-crc are none, 16 or 32c');
     const numbers = {
       lifetime: intOption(v, 'lifetime', 86_400_000),
       flags: intOption(v, 'flags', 0),
@@ -169,17 +152,11 @@ export const bundleEncode: CliCommand = {
       maxSize: intOption(v, 'max-size'),
     };
     for (const r of Object.values(numbers)) {
-      if (!r.ok) {
-        io.stderr(`farside bundle encode: ${r.error.message}`);
-        return EXIT_USAGE;
-      }
+      if (!r.ok) return usageError(io, 'bundle encode', r.error.message);
     }
     const num = (r: (typeof numbers)[keyof typeof numbers]): number | undefined => (r.ok ? r.value : undefined);
     const flags = num(numbers.flags) ?? 0;
-    if (flags & BundleFlag.IS_FRAGMENT) {
-      io.stderr('farside bundle encode: --flags must not set "is fragment" (0x1): use --max-size to fragment');
-      return EXIT_USAGE;
-    }
+    if (flags & BundleFlag.IS_FRAGMENT) return usageError(io, 'bundle encode', '--flags must not set "is fragment" (0x1): use --max-size to fragment');
     const payload = await readAll(io.stdin);
     const bundle: Bundle = {
       primary: {
@@ -196,13 +173,13 @@ export const bundleEncode: CliCommand = {
     };
     const maxSize = num(numbers.maxSize);
     const fragments = maxSize === undefined ? { ok: true as const, value: [bundle] } : fragmentBundle(bundle, maxSize);
-    if (!fragments.ok) return fail(io, 'encode', fragments.error);
+    if (!fragments.ok) return failure(io, 'bundle encode', fragments.error);
     for (const b of fragments.value) {
       let parts: Uint8Array[];
       try {
         parts = encodeBundleParts(b, nodeCodecOptions);
       } catch (e) {
-        return fail(io, 'encode', { code: 'INVALID_ARGUMENT', message: e instanceof Error ? e.message : String(e) });
+        return failure(io, 'bundle encode', { code: 'INVALID_ARGUMENT', message: e instanceof Error ? e.message : String(e) });
       }
       if (v['mtcp'] === true) await io.stdout(encodeMtcpHeader(parts.reduce((n, p) => n + p.length, 0)));
       for (const p of parts) await io.stdout(p);
