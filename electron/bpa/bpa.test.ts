@@ -2,7 +2,7 @@
  * The bundle processor with a real store and in-process CLAs (test-support/fake-network.ts). Golden
  * values come from the uD3TN vectors (../shared/vectors/ud3tn) and RFC 9171.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeBundle, encodeBundle, payloadBlockOf } from '../../shared/protocol/bpv7/bundle';
 import { DTN_EPOCH_UNIX_MS } from '../../shared/protocol/bpv7/dtn-time';
 import { formatEid } from '../../shared/protocol/bpv7/eid';
@@ -10,32 +10,11 @@ import { decodeHopCount, decodePreviousNode, encodeHopCount, findBlock } from '.
 import { BlockType } from '../../shared/protocol/bpv7/flags';
 import type { Bundle } from '../../shared/protocol/bpv7/types';
 import { haveVectors, ud3tnVector } from '../../shared/test-support/vectors';
-import type { PlanCommand } from './router/types';
-import { createFakeNetwork, type FakeNetwork } from './test-support/fake-network';
+import { createFakeNetwork } from './test-support/fake-network';
 import { recordingAgent, startTestNode, until, type TestNode } from './test-support/test-node';
+import { contactTo, testNodes } from './test-support/unit-fixtures';
 
-const nodes: TestNode[] = [];
-afterEach(async () => {
-  for (const n of nodes.splice(0)) await n.destroy();
-});
-
-async function node(nodeId: string, network: FakeNetwork, address: string, extra: Partial<Parameters<typeof startTestNode>[0]> = {}): Promise<TestNode> {
-  const n = await startTestNode({ nodeId, network, address, ...extra });
-  nodes.push(n);
-  return n;
-}
-
-/** A contact from now on for an hour, unlimited rate. */
-function contactTo(nodeId: string, claAddress: string, over: Partial<PlanCommand['contacts'][number]> = {}): PlanCommand {
-  const now = Date.now();
-  return {
-    command: 'add',
-    nodeId,
-    claAddress,
-    reachableEids: [],
-    contacts: [{ start: now - 1000, end: now + 3_600_000, rateBytesPerSec: 1_000_000_000, owltMs: 0, reachableEids: [], ...over }],
-  };
-}
+const { node, keep } = testNodes();
 
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 const bytesOf = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -89,7 +68,7 @@ describe('bundles agents submit', () => {
     now -= 60_000; // the clock steps back a minute
     await send(earth);
     const restarted = await earth.restart();
-    nodes.push(restarted);
+    keep(restarted);
     await send(restarted);
     await send(restarted);
     expect(ids.size).toBe(5);
@@ -280,7 +259,7 @@ describe('after a restart', () => {
     await earth.bpa.submit({ source: 'dtn://earth.dtn/smtp', destination: 'dtn://mars.dtn/smtp', payload: bytesOf('survives') });
     await earth.waitFor('link.retry');
     const restarted = await earth.restart();
-    nodes.push(restarted);
+    keep(restarted);
     expect(restarted.bpa.router.contacts()).toHaveLength(1);
     expect(restarted.named('bpa.started')[0]).toMatchObject({ bundles: 1, contacts: 1 });
     const agent = recordingAgent();
@@ -298,7 +277,7 @@ describe('after a restart', () => {
     await earth.bpa.submit({ source: 'dtn://earth.dtn/smtp', destination: 'dtn://mars.dtn/later', payload: bytesOf('wait for me') });
     await mars.waitFor('bundle.received');
     const again = await mars.restart();
-    nodes.push(again);
+    keep(again);
     const agent = recordingAgent();
     again.bpa.register('dtn://mars.dtn/later', agent.sink);
     const [adu] = await agent.waitFor(1);
@@ -311,7 +290,7 @@ describe('after a restart', () => {
     await earth.stop();
     const later = Date.now() + 200_000; // the node comes back after the bundle's lifetime
     const afterExpiry = await startTestNode({ nodeId: 'dtn://earth.dtn/', network: createFakeNetwork(), address: 'earth:1', dir: earth.dir, clock: () => later, options: { statusReports: true } });
-    nodes.push(afterExpiry);
+    keep(afterExpiry);
     expect(afterExpiry.named('bundle.expired')).toHaveLength(1);
     const agent = recordingAgent();
     afterExpiry.bpa.register('dtn://earth.dtn/smtp', agent.sink);

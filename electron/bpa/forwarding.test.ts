@@ -3,23 +3,15 @@
  * proactive fragmentation (maximum bundle size and contact volume), "must not fragment", data-rate pacing,
  * one-way light time, link failures and contact ends.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeBundle } from '../../shared/protocol/bpv7/bundle';
 import { BundleFlag } from '../../shared/protocol/bpv7/flags';
 import type { PlanCommand } from './router/types';
-import { createFakeNetwork, type FakeNetwork } from './test-support/fake-network';
-import { recordingAgent, startTestNode, until, type TestNode } from './test-support/test-node';
+import { createFakeNetwork } from './test-support/fake-network';
+import { recordingAgent, until, type TestNode, type TestNodeOptions } from './test-support/test-node';
+import { testNodes } from './test-support/unit-fixtures';
 
-const nodes: TestNode[] = [];
-afterEach(async () => {
-  for (const n of nodes.splice(0)) await n.destroy();
-});
-
-async function node(nodeId: string, network: FakeNetwork, address: string, extra: Partial<Parameters<typeof startTestNode>[0]> = {}): Promise<TestNode> {
-  const n = await startTestNode({ nodeId, network, address, ...extra });
-  nodes.push(n);
-  return n;
-}
+const { node } = testNodes();
 
 type ContactSpec = { start: number; end: number; rate?: number; owlt?: number };
 
@@ -44,7 +36,7 @@ function payloadOf(n: number, seed = 7): Uint8Array {
   return out;
 }
 
-async function pair(earthOptions: Parameters<typeof startTestNode>[0]['options'] = {}) {
+async function pair(earthOptions: TestNodeOptions['options'] = {}) {
   const network = createFakeNetwork();
   const earth = await node('dtn://earth.dtn/', network, 'earth:1', { options: earthOptions });
   const mars = await node('dtn://mars.dtn/', network, 'mars:1');

@@ -4,7 +4,7 @@
  * fragments/bsmtp_long_payload.bin, also across a restart in the middle; reports about fragments carry
  * the fragment fields (§6.1.1 items 5–6).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeAdminRecord } from '../../shared/protocol/bpv7/admin-record';
 import { encodeBundle } from '../../shared/protocol/bpv7/bundle';
 import { DTN_EPOCH_UNIX_MS } from '../../shared/protocol/bpv7/dtn-time';
@@ -12,19 +12,11 @@ import { BundleFlag } from '../../shared/protocol/bpv7/flags';
 import { fragmentBundle } from '../../shared/protocol/bpv7/fragment';
 import type { Bundle } from '../../shared/protocol/bpv7/types';
 import { haveVectors, ud3tnVector } from '../../shared/test-support/vectors';
-import { createFakeNetwork, type FakeNetwork } from './test-support/fake-network';
-import { recordingAgent, startTestNode, until, type TestNode } from './test-support/test-node';
+import { createFakeNetwork } from './test-support/fake-network';
+import { recordingAgent, until } from './test-support/test-node';
+import { testNodes } from './test-support/unit-fixtures';
 
-const nodes: TestNode[] = [];
-afterEach(async () => {
-  for (const n of nodes.splice(0)) await n.destroy();
-});
-
-async function node(nodeId: string, network: FakeNetwork, address: string, extra: Partial<Parameters<typeof startTestNode>[0]> = {}): Promise<TestNode> {
-  const n = await startTestNode({ nodeId, network, address, ...extra });
-  nodes.push(n);
-  return n;
-}
+const { node, keep } = testNodes();
 
 const FRAGMENTS = ['fragment_01', 'fragment_02', 'fragment_03', 'fragment_04'];
 /** Their creation time is DTN 848946038379 with a day of lifetime. */
@@ -59,7 +51,7 @@ describe.runIf(haveVectors)('uD3TN fragments delivered to a local agent', () => 
     network.inject('mars:1', ud3tnVector('fragments/fragment_01.bundle.bin'));
     await until(() => mars.store.usage().bundles === 2);
     const again = await mars.restart();
-    nodes.push(again);
+    keep(again);
     const smtp = recordingAgent();
     again.bpa.register('dtn://mars.dtn/smtp', smtp.sink);
     network.inject('mars:1', ud3tnVector('fragments/fragment_04.bundle.bin'));
@@ -75,7 +67,7 @@ describe.runIf(haveVectors)('uD3TN fragments delivered to a local agent', () => 
     await mars.waitFor('bundle.reassembled');
     await until(() => mars.store.usage().bundles === 1);
     const again = await mars.restart();
-    nodes.push(again);
+    keep(again);
     const smtp = recordingAgent();
     again.bpa.register('dtn://mars.dtn/smtp', smtp.sink);
     const [adu] = await smtp.waitFor(1);

@@ -5,31 +5,18 @@
  * report where uD3TN has none (expired, a bundle kept for an absent agent), and no deletion where uD3TN
  * drops a bundle without route.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeAdminRecord } from '../../shared/protocol/bpv7/admin-record';
 import { decodeBundle, payloadBlockOf } from '../../shared/protocol/bpv7/bundle';
 import { DTN_EPOCH_UNIX_MS } from '../../shared/protocol/bpv7/dtn-time';
 import type { StatusReport } from '../../shared/protocol/bpv7/status-report';
 import { haveVectors, ud3tnVector } from '../../shared/test-support/vectors';
-import type { PlanCommand } from './router/types';
-import { createFakeNetwork, type FakeNetwork } from './test-support/fake-network';
-import { recordingAgent, startTestNode, until, type TestNode } from './test-support/test-node';
+import { createFakeNetwork } from './test-support/fake-network';
+import { recordingAgent, until } from './test-support/test-node';
+import { contactTo, testNodes } from './test-support/unit-fixtures';
 import type { DeliveredAdu } from './types';
 
-const nodes: TestNode[] = [];
-afterEach(async () => {
-  for (const n of nodes.splice(0)) await n.destroy();
-});
-
-async function node(nodeId: string, network: FakeNetwork, address: string, extra: Partial<Parameters<typeof startTestNode>[0]> = {}): Promise<TestNode> {
-  const n = await startTestNode({ nodeId, network, address, ...extra });
-  nodes.push(n);
-  return n;
-}
-
-function contactTo(nodeId: string, claAddress: string, now: number): PlanCommand {
-  return { command: 'add', nodeId, claAddress, reachableEids: [], contacts: [{ start: now - 1000, end: now + 3_600_000, rateBytesPerSec: 1_000_000_000, owltMs: 0, reachableEids: [] }] };
-}
+const { node } = testNodes();
 
 function reportOf(adu: DeliveredAdu): StatusReport {
   const r = decodeAdminRecord(adu.payload);
