@@ -7,6 +7,7 @@ import { JOURNAL_FORGET, JOURNAL_PUT, JOURNAL_SEEN, forgetRecord, parseJournal, 
 import type { JournalPutMeta } from './intake-journal';
 import type { BundleStore } from './types';
 import { crc32c as pureCrc32c } from '../../../shared/protocol/bpv7/crc';
+import { concat } from '../../../shared/test-support/fuzz';
 
 const T0 = Date.UTC(2026, 10, 25, 12);
 const DAY = 86_400_000;
@@ -27,16 +28,6 @@ const meta = (id: string, extra: Partial<JournalPutMeta> = {}): JournalPutMeta =
 });
 
 const bytes = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 7 + seed) & 0xff);
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 describe('intake journal records', () => {
   it('reads back PUT, FORGET and SEEN records in order, with their fields and bytes', () => {

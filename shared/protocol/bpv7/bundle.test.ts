@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { bundleArb } from '../../test-support/bpv7-arbitraries';
+import { concat } from '../../test-support/fuzz';
 import { ascii, fromHex, hex, ud3tnVector } from '../../test-support/vectors';
 import { LIMITS } from '../limits';
 import { checkEncodable, decodeBundle, decodeBundlePrefix, encodeBundle, encodeBundleInto, encodeBundleParts, encodedBundleSize, payloadBlockOf } from './bundle';
@@ -18,16 +19,6 @@ function decoded(bytes: Uint8Array): ReturnType<typeof decodeBundle> & { ok: tru
   const r = decodeBundle(bytes);
   if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
   return r;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 /** Every byte of `a` lies inside `b`'s memory (a view, not a copy). */
