@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { concat } from '../../../shared/test-support/fuzz';
 import { fromHex, ud3tnVector, ud3tnVectorNames } from '../../../shared/test-support/vectors';
-import type { Cla } from '../types';
+import type { Socket } from 'node:net';
+import type { Cla, ClaLink } from '../types';
 import { capture, patternBytes, portOf, rawConnect, rawServer, recordingLog, recordingSink, flipBit, waitUntil, writeAll } from './cla-test-support';
 import { createMtcpCla } from './mtcp-cla';
 
@@ -15,17 +17,16 @@ const ud3tnFrames = ['cla-mtcp', 'fragments', 'status-reports'].flatMap((folder)
     })),
 );
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 const open: Cla[] = [];
+
+/** An MTCP link from a new sender to a raw server, and the server's end of the connection. */
+async function linkTo(raw: { readonly port: number; next(): Promise<Socket> }): Promise<{ link: ClaLink; socket: Socket }> {
+  const sender = createMtcpCla({ sink: recordingSink().sink, log: recordingLog().log });
+  open.push(sender);
+  const link = await sender.connect(`127.0.0.1:${raw.port}`);
+  if (!link.ok) throw new Error(link.error.message);
+  return { link: link.value, socket: await raw.next() };
+}
 afterEach(async () => {
   await Promise.all(open.splice(0).map((c) => c.close()));
 });
@@ -79,12 +80,9 @@ describe('MTCP CLA over loopback', () => {
   it('frames a bundle exactly as uD3TN does (the link writes the *.mtcp.bin bytes)', async () => {
     const raw = await rawServer();
     try {
-      const sender = createMtcpCla({ sink: recordingSink().sink, log: recordingLog().log });
-      open.push(sender);
-      const link = await sender.connect(`127.0.0.1:${raw.port}`);
-      if (!link.ok) throw new Error(link.error.message);
-      const peer = capture(await raw.next());
-      for (const v of ud3tnFrames) expect((await link.value.send([v.bundle])).ok).toBe(true);
+      const { link, socket } = await linkTo(raw);
+      const peer = capture(socket);
+      for (const v of ud3tnFrames) expect((await link.send([v.bundle])).ok).toBe(true);
       const expected = concat(ud3tnFrames.map((v) => v.frame));
       const got = await peer.waitForBytes(expected.length);
       expect(Buffer.from(got).equals(Buffer.from(expected))).toBe(true);
@@ -210,15 +208,11 @@ describe('MTCP CLA over loopback', () => {
   it('backpressure: sends wait for a slow reader instead of buffering without bound', async () => {
     const raw = await rawServer();
     try {
-      const sender = createMtcpCla({ sink: recordingSink().sink, log: recordingLog().log });
-      open.push(sender);
-      const link = await sender.connect(`127.0.0.1:${raw.port}`);
-      if (!link.ok) throw new Error(link.error.message);
-      const peer = await raw.next();
+      const { link, socket: peer } = await linkTo(raw);
       peer.pause(); // the reader stops reading: kernel buffers fill, then the socket's
 
       const bundle = patternBytes(4 * 1024 * 1024, 99);
-      const sends = Array.from({ length: 6 }, () => link.value.send([bundle]));
+      const sends = Array.from({ length: 6 }, () => link.send([bundle]));
       const settled: boolean[] = sends.map(() => false);
       sends.forEach((p, i) => void p.then(() => (settled[i] = true)));
       await new Promise((r) => setTimeout(r, 300));

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ascii, fromHex, ud3tnVector } from '../../../shared/test-support/vectors';
+import type { Socket } from 'node:net';
 import type { Cla } from '../types';
 import { capture, patternBytes, portOf, rawConnect, rawServer, recordingLog, recordingSink, flipBit, waitUntil, writeAll } from './cla-test-support';
 import { createTcpclv3Cla } from './tcpclv3-cla';
@@ -38,6 +39,21 @@ async function listening(localNodeId: string, extra: Partial<Tcpclv3ClaDeps> = {
   return { ...n, port: portOf(l.value.address) };
 }
 
+/**
+ * Earth dials a raw server that answers with uD3TN mars's contact header: earth's link once the handshake
+ * is done, the server's end of the connection and what earth writes to it.
+ */
+async function earthLinkedTo(raw: { readonly port: number; next(): Promise<Socket> }) {
+  const earth = cla(EARTH);
+  const linking = earth.cla.connect(`127.0.0.1:${raw.port}`);
+  const socket = await raw.next();
+  const peer = capture(socket);
+  await writeAll(socket, marsHeader);
+  const link = await linking;
+  if (!link.ok) throw new Error(link.error.message);
+  return { earth, link: link.value, socket, peer };
+}
+
 describe('TCPCLv3 CLA over loopback', () => {
   it('uD3TN earth → our mars listener: answers with its contact header and delivers the bundle', async () => {
     const mars = await listening(MARS);
@@ -69,16 +85,10 @@ describe('TCPCLv3 CLA over loopback', () => {
   it('our earth link writes exactly uD3TN earth bytes: contact header + one S|E DATA_SEGMENT', async () => {
     const raw = await rawServer();
     try {
-      const earth = cla(EARTH);
-      const linking = earth.cla.connect(`127.0.0.1:${raw.port}`);
-      const s = await raw.next();
-      const peer = capture(s);
-      await writeAll(s, marsHeader);
-      const link = await linking;
-      if (!link.ok) throw new Error(link.error.message);
-      expect(link.value.address).toBe(`tcpclv3:127.0.0.1:${raw.port}`);
+      const { earth, link, peer } = await earthLinkedTo(raw);
+      expect(link.address).toBe(`tcpclv3:127.0.0.1:${raw.port}`);
       // Gather parts, as the processor sends them.
-      expect((await link.value.send([bundle.subarray(0, 50), bundle.subarray(50, 400), bundle.subarray(400)])).ok).toBe(true);
+      expect((await link.send([bundle.subarray(0, 50), bundle.subarray(50, 400), bundle.subarray(400)])).ok).toBe(true);
       expect(same(await peer.waitForBytes(earthStream.length), earthStream)).toBe(true);
       expect(same((await peer.waitForBytes(earthHeader.length)).subarray(0, earthHeader.length), earthHeader)).toBe(true);
       expect(earth.cla.peers()).toEqual([MARS]);
@@ -249,17 +259,11 @@ describe('TCPCLv3 CLA over loopback', () => {
   it('stops on SHUTDOWN from the peer', async () => {
     const raw = await rawServer();
     try {
-      const earth = cla(EARTH);
-      const linking = earth.cla.connect(`127.0.0.1:${raw.port}`);
-      const s = await raw.next();
-      const peer = capture(s);
-      await writeAll(s, marsHeader);
-      const link = await linking;
-      if (!link.ok) throw new Error(link.error.message);
-      await writeAll(s, fromHex('50'));
+      const { earth, link, socket, peer } = await earthLinkedTo(raw);
+      await writeAll(socket, fromHex('50'));
       await peer.closed;
       expect((await earth.logs.waitFor('cla.shutdown_received'))['reason']).toBeNull();
-      const r = await link.value.send([bundle]);
+      const r = await link.send([bundle]);
       expect(r.ok).toBe(false);
       if (!r.ok) expect(r.error.code).toBe('CONNECTION_CLOSED');
       expect(earth.cla.peers()).toEqual([]);
