@@ -34,7 +34,8 @@
  * - listen: the outbound SMTP listener the MTA relays remote domains to (port 0 = any free port; the
  *   ready line shows the real one); allowedPeers: client addresses, default loopback.
  * - routes: remote mail domain → the EID of the gateway that serves it, with the largest message the route
- *   carries (default LIMITS.gatewayDefaultMaxMessageBytes).
+ *   carries (default LIMITS.gatewayDefaultMaxMessageBytes), counting the Received field the gateway adds:
+ *   the listener accepts up to a few kilobytes less from the MTA (outbound-listener.ts).
  * - localDomains: the domains delivered at this site; mail for any other domain is refused (never an
  *   open relay). authorisedSources: node IDs (every endpoint of that node) or EIDs (exactly that endpoint)
  *   that may send mail to this gateway (RFC 2442 security considerations, protocols.md §2.8).

@@ -145,6 +145,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   let store: GatewayStore | null = null;
   let client: AapClient | null = null;
+  /** The mail agent's EID as last registered: the outbound Received field names it while the node is away too. */
+  let ownEndpoint: string | null = null;
   let processor: InboundProcessor | null = null;
   let mailSender: BundleSender | null = null;
   let listener: OutboundListener | null = null;
@@ -225,6 +227,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         const agent = agentFor(connected.value.nodeId, config.node.agent);
         const registered = await c.register(agent);
         if (registered.ok) {
+          ownEndpoint = registered.value.endpoint;
           log({ event: 'gateway-registered', nodeId: connected.value.nodeId, endpoint: registered.value.endpoint });
           break;
         }
@@ -334,6 +337,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     });
     client = c;
     c.onStateChange((state) => {
+      if (c.endpoint !== null) ownEndpoint = c.endpoint;
       log({ event: 'node-link', state, endpoint: c.endpoint });
       // a link that fails later, while repairing a drop, has met a node it cannot speak to (another AAP version)
       if (state === 'failed' && !establishing) reportFailure(err('AAP_VERSION_MISMATCH', 'the node no longer speaks the configured AAP version (see the aap-connect-failed line)').error);
@@ -365,6 +369,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       log,
       onQueued: () => sender.kick(),
       hostname: config.hostname,
+      endpoint: () => c.endpoint ?? ownEndpoint,
       host: config.listen.host,
       port: config.listen.port,
       allowedPeers: config.listen.allowedPeers,

@@ -11,10 +11,20 @@
  * - addresses must be what a BSMTP command line can carry (printable US-ASCII, protocols.md §2.4): others
  *   get 553 at MAIL or RCPT rather than a failure after DATA.
  *
- * Size (RFC 1870): EHLO advertises the largest route's limit; a MAIL FROM SIZE above it gets 552 (from
- * smtp-server), a SIZE above the limit of a recipient's route gets 552 5.3.4 at that RCPT, and a message
- * that turns out larger than the smallest limit of its routes gets 552 5.3.4 at the end of DATA; its bytes
- * beyond the limit are not buffered. Nothing is accepted and then found too big.
+ * Trace (RFC 5321 §4.4): the gateway relays the message, so it prepends a Received field
+ * (trace-fields.ts relayReceivedField), built once when the message is accepted and stored inside the
+ * queued BSMTP object: a send after a restart carries the same bytes.
+ *
+ * Size (RFC 1870): a route's limit is on the message as it is carried, Received field included, which is
+ * also what the BSMTP MAIL FROM's SIZE states (outbound-envelope.ts: the exact size of the carried
+ * message). The listener therefore takes the field's greatest length (relayReceivedMaxChars) off every
+ * limit it applies to what the MTA sends: EHLO advertises the largest route's limit less it; a MAIL FROM
+ * SIZE above that gets 552 (from smtp-server), a SIZE above the reduced limit of a recipient's route gets
+ * 552 5.3.4 at that RCPT, and a message that turns out larger than the smallest reduced limit of its routes
+ * gets 552 5.3.4 at the end of DATA; its bytes beyond the limit are not buffered. So a message exactly at
+ * the advertised size is accepted and carried within its route's limit, and one of exactly the route's
+ * limit is refused in the dialogue: it would exceed the limit once the field is added. Nothing is accepted
+ * and then found too big.
  *
  * Replies carry RFC 3463 codes in their text (smtp-server's own enhanced-code table would label a size
  * refusal 5.2.2 "mailbox full", which tells the MTA the wrong thing).
@@ -26,16 +36,16 @@ import { err, ok } from '../../shared/errors';
 import type { Result } from '../../shared/errors';
 import { isPathText } from '../../shared/protocol/bsmtp/grammar';
 import { LIMITS } from '../../shared/protocol/limits';
-import { formatRfc5322Date } from '../../shared/mail/date';
 import { fieldValue, messageIdOf, parseHeader } from '../../shared/mail/header-fields';
 import { buildOutboundGroups, mailArgsProblem, rcptArgsProblem } from './outbound-envelope';
 import type { SessionArgs, SessionEnvelope } from './outbound-envelope';
 import type { RouteTable } from './routes';
 import type { GatewayStore, QueuedBundle } from './store/gateway-store';
+import { relayReceivedField, relayReceivedMaxChars } from './trace-fields';
 import type { GatewayLog } from './types';
 
 export interface OutboundLimits {
-  /** Overall cap, at most the largest route's limit (the default). */
+  /** Overall cap on the message as carried (Received field included), at most the largest route's limit (the default). */
   readonly maxMessageBytes?: number;
   /** Recipients per transaction; default LIMITS.smtpMaxRecipients. */
   readonly maxRecipients?: number;
@@ -54,6 +64,8 @@ export interface OutboundListenerOptions {
   readonly onQueued: (bundle: QueuedBundle) => void;
   /** This gateway's host name: the greeting, the BSMTP EHLO argument and the Received field. */
   readonly hostname: string;
+  /** This gateway's own endpoint for the Received field's By comment, or null while the node has given none. */
+  readonly endpoint?: () => string | null;
   /** Listen address; default 127.0.0.1. */
   readonly host?: string;
   /** Listen port; default 0 (chosen by the OS, read it from the result). */
@@ -104,13 +116,25 @@ export async function createOutboundListener(opts: OutboundListenerOptions): Pro
   const clock = opts.clock ?? Date.now;
   const host = opts.host ?? '127.0.0.1';
   const peers = new Set((opts.allowedPeers ?? ['127.0.0.1', '::1']).map(normalisePeer));
-  const maxMessage = Math.min(opts.limits?.maxMessageBytes ?? opts.routes.largestMessageBytes, opts.routes.largestMessageBytes);
   if (opts.routes.routes.length === 0) return err('CONFIG_INVALID', 'the outbound listener needs at least one route');
+  /** Room kept in every limit for the Received field the listener prepends. */
+  const reserve = relayReceivedMaxChars(opts.hostname);
+  /** The largest message the MTA may send for a route limit or cap of `max` octets as carried. */
+  const accepted = (max: number): number => max - reserve;
+  const maxMessage = accepted(Math.min(opts.limits?.maxMessageBytes ?? opts.routes.largestMessageBytes, opts.routes.largestMessageBytes));
+  const tooSmall = opts.routes.routes.find((r) => accepted(r.maxMessageBytes) <= 0);
+  if (tooSmall !== undefined || maxMessage <= 0) {
+    const what = tooSmall === undefined ? 'limits.maxMessageBytes' : `the route to ${tooSmall.domain}`;
+    return err('CONFIG_INVALID', `${what}: the size limit must exceed the ${reserve} octets kept for the gateway's Received field`);
+  }
 
-  /** The route limit that applies to the recipients accepted so far. */
+  /** The limit that applies to the message for the recipients accepted so far. */
   const limitFor = (session: SMTPServerSession): number => {
     let limit = maxMessage;
-    for (const r of session.envelope.rcptTo) limit = Math.min(limit, opts.routes.routeFor(r.address)?.maxMessageBytes ?? limit);
+    for (const r of session.envelope.rcptTo) {
+      const route = opts.routes.routeFor(r.address);
+      if (route !== undefined) limit = Math.min(limit, accepted(route.maxMessageBytes));
+    }
     return limit;
   };
 
@@ -161,9 +185,10 @@ export async function createOutboundListener(opts: OutboundListenerOptions): Pro
         return cb(refusal(550, `5.1.2 <${address.address}>: no route to this domain (relay access denied)`));
       }
       const declared = Number(argsOf(session.envelope.mailFrom)['SIZE'] ?? 0);
-      if (declared > route.maxMessageBytes) {
-        opts.log({ event: 'outbound-refused', stage: 'RCPT', to: address.address, code: 552, size: declared, max: route.maxMessageBytes });
-        return cb(refusal(552, `5.3.4 <${address.address}>: message of ${declared} octets is too big for the route to ${route.domain} (at most ${route.maxMessageBytes})`));
+      const max = Math.min(maxMessage, accepted(route.maxMessageBytes));
+      if (declared > max) {
+        opts.log({ event: 'outbound-refused', stage: 'RCPT', to: address.address, code: 552, size: declared, max });
+        return cb(refusal(552, `5.3.4 <${address.address}>: message of ${declared} octets is too big for the route to ${route.domain} (at most ${max})`));
       }
       const problem = rcptArgsProblem(address.address, argsOf(address));
       if (problem !== null) {
@@ -181,15 +206,16 @@ export async function createOutboundListener(opts: OutboundListenerOptions): Pro
             opts.log({ event: 'outbound-refused', stage: 'DATA', code: 552, size, max: limit });
             return cb(refusal(552, `5.3.4 message of ${size} octets is too big for its route (at most ${limit})`));
           }
-          const result = queueMessage(session, bytes);
-          if (!result.ok) {
-            const temporary = result.error.code === 'IO_ERROR';
-            opts.log({ event: 'outbound-refused', stage: 'DATA', code: temporary ? 451 : 554, reason: result.error.message });
-            return cb(temporary ? refusal(451, '4.3.0 the gateway cannot store the message now') : refusal(554, `5.6.0 the message cannot be carried: ${result.error.message}`));
+          const queued = queueMessage(session, bytes);
+          if (!queued.ok) {
+            const temporary = queued.error.code === 'IO_ERROR';
+            opts.log({ event: 'outbound-refused', stage: 'DATA', code: temporary ? 451 : 554, reason: queued.error.message });
+            return cb(temporary ? refusal(451, '4.3.0 the gateway cannot store the message now') : refusal(554, `5.6.0 the message cannot be carried: ${queued.error.message}`));
           }
-          cb(null, `2.0.0 Ok: queued as ${result.value.map((b) => b.id).join(',')}`);
-          for (const b of result.value) {
-            opts.log({ event: 'outbound-queued', queueId: b.id, destination: b.destination, messageId: b.messageId, envid: b.envid, recipients: b.recipients, size: b.size });
+          const { bundles, receivedId } = queued.value;
+          cb(null, `2.0.0 Ok: queued as ${bundles.map((b) => b.id).join(',')}`);
+          for (const b of bundles) {
+            opts.log({ event: 'outbound-queued', queueId: b.id, receivedId, destination: b.destination, messageId: b.messageId, envid: b.envid, recipients: b.recipients, size: b.size });
             try {
               opts.onQueued(b);
             } catch (e) {
@@ -205,7 +231,7 @@ export async function createOutboundListener(opts: OutboundListenerOptions): Pro
   });
 
   /** Prepend the trace field (RFC 5321 §4.4), encode per destination and commit all rows at once. */
-  const queueMessage = (session: SMTPServerSession, received: Uint8Array): Result<QueuedBundle[]> => {
+  const queueMessage = (session: SMTPServerSession, received: Uint8Array): Result<{ bundles: QueuedBundle[]; receivedId: string }> => {
     const now = clock();
     const from = session.envelope.mailFrom;
     const envelope: SessionEnvelope = {
@@ -213,10 +239,18 @@ export async function createOutboundListener(opts: OutboundListenerOptions): Pro
       mailArgs: argsOf(from),
       rcptTo: session.envelope.rcptTo.map((r) => ({ address: r.address, args: argsOf(r) })),
     };
+    // the session's random ID and the transaction's number in it: unique, and in the outbound-queued log line
+    const receivedId = `${session.id}-${session.transaction}`;
     const trace = new TextEncoder().encode(
-      `Received: from ${session.hostNameAppearsAs || 'unknown'} ([${normalisePeer(session.remoteAddress)}])\r\n` +
-        `\tby ${opts.hostname} (Farside gateway) with ${session.transmissionType} id ${session.id}.${session.transaction};\r\n` +
-        `\t${formatRfc5322Date(now)}\r\n`,
+      relayReceivedField({
+        helo: session.hostNameAppearsAs || '',
+        peer: normalisePeer(session.remoteAddress),
+        hostname: opts.hostname,
+        endpoint: opts.endpoint?.() ?? null,
+        protocol: session.transmissionType === 'SMTP' ? 'SMTP' : 'ESMTP',
+        id: receivedId,
+        receivedAt: now,
+      }),
     );
     const message = new Uint8Array(trace.length + received.length);
     message.set(trace, 0);
@@ -226,12 +260,11 @@ export async function createOutboundListener(opts: OutboundListenerOptions): Pro
     const messageId = messageIdOf(fieldValue(parseHeader(received).fields, 'Message-ID')) ?? null;
     const envid = typeof envelope.mailArgs['ENVID'] === 'string' ? envelope.mailArgs['ENVID'] : null;
     try {
-      return ok(
-        opts.store.enqueueBundles(
-          groups.value.map((g) => ({ origin: 'mail', destination: g.destination, messageId, envid, recipients: g.recipients.length, bsmtp: g.bsmtp })),
-          now,
-        ),
+      const bundles = opts.store.enqueueBundles(
+        groups.value.map((g) => ({ origin: 'mail', destination: g.destination, messageId, envid, recipients: g.recipients.length, bsmtp: g.bsmtp })),
+        now,
       );
+      return ok({ bundles, receivedId });
     } catch (e) {
       return err('IO_ERROR', e instanceof Error ? e.message : String(e));
     }

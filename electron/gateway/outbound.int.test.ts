@@ -2,8 +2,8 @@
  * The outbound half against a real Postfix (issue 4, "Outbound: mail to bundles"): Postfix relays mail for
  * remote domains to the gateway's listener through its transport map; the queued BSMTP decodes to the
  * envelope that was sent, DSN parameters included; an unroutable domain is refused at RCPT and Postfix
- * bounces it; a message too big for its route is refused during the dialogue; only configured peers may
- * connect.
+ * bounces it; a message too big for its route is refused during the dialogue, counting the Received field
+ * the gateway prepends (RFC 5321 §4.4); only configured peers may connect.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDsn } from '../../shared/mail/dsn';
+import { fieldValue, parseHeader } from '../../shared/mail/header-fields';
 import { decodeBsmtp } from '../../shared/protocol/bsmtp';
 import { ascii } from '../../shared/test-support/vectors';
 import { openSmtpSession } from '../services/smtp/smtp-client';
@@ -21,6 +22,7 @@ import type { OutboundListener } from './outbound-listener';
 import { createRouteTable } from './routes';
 import { createGatewayStore } from './store/gateway-store';
 import type { GatewayStore, QueuedBundle } from './store/gateway-store';
+import { relayReceivedMaxChars } from './trace-fields';
 import { waitForInbox } from './test-support/mailstack/imap';
 import { startMailStack } from './test-support/mailstack/mailstack';
 import type { MailStack } from './test-support/mailstack/mailstack';
@@ -29,6 +31,8 @@ import type { GatewayLogEvent } from './types';
 
 const MARS_MAX = 200_000;
 const VENUS_MAX = 50_000;
+/** What the listener keeps in every limit for its Received field. */
+const RESERVE = relayReceivedMaxChars('gw.earth.example');
 
 let dir: string;
 let store: GatewayStore;
@@ -51,7 +55,7 @@ beforeAll(async () => {
   const s = createGatewayStore({ path: join(dir, 'gateway.db') });
   if (!s.ok) throw new Error(s.error.message);
   store = s.value;
-  const l = await createOutboundListener({ store, routes: routes(), log: (e) => logs.push(e), onQueued: (b) => queued.push(b), hostname: 'gw.earth.example' });
+  const l = await createOutboundListener({ store, routes: routes(), log: (e) => logs.push(e), onQueued: (b) => queued.push(b), hostname: 'gw.earth.example', endpoint: () => 'dtn://earth.dtn/email' });
   if (!l.ok) throw new Error(l.error.message);
   listener = l.value;
   // pluto.example is relayed to the gateway too, but the gateway has no route for it
@@ -89,6 +93,16 @@ async function waitQueued(count: number, timeoutMs = 10_000): Promise<QueuedBund
   while (queued.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
   if (queued.length < count) throw new Error(`only ${queued.length} of ${count} bundles queued; logs: ${JSON.stringify(logs.slice(-5))}`);
   return queued.splice(0, count);
+}
+
+/** A message of exactly `n` octets: a Subject, then lines of at most 78 octets. */
+function exactly(n: number, subject: string): string {
+  const head = `Subject: ${subject}\r\n\r\n`;
+  const rest = n - head.length - 2;
+  const full = Math.floor(rest / 78);
+  const m = `${head}${`${'y'.repeat(76)}\r\n`.repeat(full)}${'z'.repeat(rest - 78 * full)}\r\n`;
+  if (m.length !== n) throw new Error(`built ${m.length} octets, not ${n}`);
+  return m;
 }
 
 /** `n` octets of text in 78-octet lines (RFC 5322 §2.1.1), so that only the size matters. */
@@ -140,7 +154,16 @@ describe('outbound: site MTA → gateway → BSMTP bundle queue', () => {
       // Postfix adds an ORCPT of its own when the sender gave none (RFC 3461 §4.2 allows it)
       { address: 'carol@mars.example', params: { NOTIFY: 'FAILURE', ORCPT: 'rfc822;carol@mars.example' } },
     ]);
-    expect(body).toMatch(/^Received: from mta\.earth\.example \(\[127\.0\.0\.1\]\)\r\n\tby gw\.earth\.example \(Farside gateway\) with ESMTP id /);
+    // the gateway's Received field (RFC 5321 §4.4) first, then Postfix's own, then the message as Postfix sent it
+    const id = logs.find((e) => e.event === 'outbound-queued' && e['queueId'] === bundles[0]?.id)?.['receivedId'];
+    expect(id).toMatch(/^[0-9a-v]{16}-1$/);
+    const stamp = /^Received: from mta\.earth\.example \(\[127\.0\.0\.1\]\) by gw\.earth\.example\r\n \(dtn:\/\/earth\.dtn\/email\) with ESMTP id ([0-9a-v-]+); (\w{3}, \d{1,2} \w{3}\r\n \d{4} \d\d:\d\d:\d\d \+0000|\w{3}, \d{1,2} \w{3} \d{4}\r\n \d\d:\d\d:\d\d \+0000)\r\nReceived: from client\.earth\.example /;
+    expect(body).toMatch(stamp);
+    expect(stamp.exec(body)?.[1]).toBe(id);
+    const first = fieldValue(parseHeader(tx.message).fields, 'Received') ?? '';
+    // accepted just now, and no FOR clause: carol is a Bcc recipient
+    expect(Math.abs(Date.parse(first.split('; ')[1] ?? '') - Date.now())).toBeLessThan(60_000);
+    expect(first).not.toMatch(/ for /i);
     expect(body).toContain('Subject: to mars\r\n');
     expect(body).toContain('\r\n.leading dot\r\n');
     expect(body).not.toContain('carol');
@@ -187,9 +210,10 @@ describe('outbound: site MTA → gateway → BSMTP bundle queue', () => {
 
   it('refuses a message too big for its route during the dialogue (RFC 1870), never after accepting it', async () => {
     const s = await session(listener.port);
-    expect(s.extensions.get('SIZE')).toBe(String(MARS_MAX));
-    // declared SIZE over the largest route: 552 at MAIL FROM
-    const overAll = await s.send({ mailFrom: 'alice@earth.example', mailParams: { SIZE: String(MARS_MAX + 1) }, rcptTo: [{ address: 'bob@mars.example', params: {} }] }, ascii('x\r\n'));
+    // the largest route's limit, less the room for the gateway's Received field
+    expect(s.extensions.get('SIZE')).toBe(String(MARS_MAX - RESERVE));
+    // declared SIZE over that: 552 at MAIL FROM
+    const overAll = await s.send({ mailFrom: 'alice@earth.example', mailParams: { SIZE: String(MARS_MAX - RESERVE + 1) }, rcptTo: [{ address: 'bob@mars.example', params: {} }] }, ascii('x\r\n'));
     expect(overAll.ok && overAll.value.mail.code).toBe(552);
     // declared SIZE over one route's limit: 552 5.3.4 at that RCPT only
     const perRoute = await s.send(
@@ -205,6 +229,28 @@ describe('outbound: site MTA → gateway → BSMTP bundle queue', () => {
     // no SIZE declared and too big: 552 5.3.4 at the end of the data, nothing queued
     const undeclared = await s.send({ mailFrom: 'alice@earth.example', mailParams: {}, rcptTo: [{ address: 'x@venus.example', params: {} }] }, ascii(`Subject: big\r\n\r\n${filler(VENUS_MAX)}\r\n`));
     expect(undeclared.ok && [undeclared.value.data?.code, undeclared.value.data?.enhanced]).toEqual([552, '5.3.4']);
+
+    // exactly the route's limit: it would pass it once the Received field is added, so 552 5.3.4 in the
+    // dialogue, at RCPT when declared and at the end of the data when not
+    const atRouteLimit = exactly(VENUS_MAX, 'at the route limit');
+    const declaredAtLimit = await s.send({ mailFrom: 'alice@earth.example', mailParams: { SIZE: String(VENUS_MAX) }, rcptTo: [{ address: 'x@venus.example', params: {} }] }, ascii(atRouteLimit));
+    expect(declaredAtLimit.ok && declaredAtLimit.value.rcpt.map((x) => [x.code, x.enhanced])).toEqual([[552, '5.3.4']]);
+    const undeclaredAtLimit = await s.send({ mailFrom: 'alice@earth.example', mailParams: {}, rcptTo: [{ address: 'x@venus.example', params: {} }] }, ascii(atRouteLimit));
+    expect(undeclaredAtLimit.ok && [undeclaredAtLimit.value.data?.code, undeclaredAtLimit.value.data?.enhanced]).toEqual([552, '5.3.4']);
+    // one octet over the reduced limit: refused at the end of the data too
+    const overByOne = await s.send({ mailFrom: 'alice@earth.example', mailParams: {}, rcptTo: [{ address: 'x@venus.example', params: {} }] }, ascii(exactly(VENUS_MAX - RESERVE + 1, 'one over')));
+    expect(overByOne.ok && overByOne.value.data?.code).toBe(552);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(queued).toEqual([]);
+    // exactly the reduced limit, declared: accepted, and carried within the route's limit with SIZE its exact size
+    const fits = await s.send({ mailFrom: 'alice@earth.example', mailParams: { SIZE: String(VENUS_MAX - RESERVE) }, rcptTo: [{ address: 'x@venus.example', params: {} }] }, ascii(exactly(VENUS_MAX - RESERVE, 'fits')));
+    expect(fits.ok && fits.value.data?.code).toBe(250);
+    const [venus] = await waitQueued(1);
+    const carried = decodedPayload(venus!).transactions[0]!;
+    expect(carried.message.length).toBeLessThanOrEqual(VENUS_MAX);
+    expect(carried.message.length).toBeGreaterThan(VENUS_MAX - RESERVE);
+    expect(carried.envelope.mailParams['SIZE']).toBe(String(carried.message.length));
+    expect(new TextDecoder().decode(carried.message)).toMatch(/^Received: from client\.earth\.example \(\[127\.0\.0\.1\]\) by gw\.earth\.example\r\n[^]*\r\nSubject: fits\r\n/);
     await s.quit();
     await new Promise((r) => setTimeout(r, 100));
     expect(queued).toEqual([]);

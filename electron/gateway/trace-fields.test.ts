@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { fieldValue, parseHeader } from '../../shared/mail/header-fields';
 import { LIMITS } from '../../shared/protocol/limits';
 import { ascii } from '../../shared/test-support/vectors';
-import { TRANSACTION_FIELD, traceFields, transactionField, transactionKey } from './trace-fields';
-import type { TraceInput } from './trace-fields';
+import { TRANSACTION_FIELD, relayReceivedField, relayReceivedMaxChars, traceFields, transactionField, transactionKey } from './trace-fields';
+import type { RelayTraceInput, TraceInput } from './trace-fields';
 
 const input: TraceInput = {
   bundleKey: 'dtn://earth.dtn/email 848946031000 7',
@@ -25,7 +25,8 @@ const input: TraceInput = {
 const COMMENT = String.raw`\((?:[\x21-\x27\x2a-\x5b\x5d-\x7e]|\\[\x21-\x7e])*\)`;
 const DOMAIN = String.raw`[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*`;
 const ATOM = "[A-Za-z0-9!#$%&'*+\\-/=?^_`{|}~]+";
-const DATE = String.raw`(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d \+0000`;
+/** RFC 5322 §3.3 date-time in UTC; year is 4*DIGIT. */
+const DATE = String.raw`(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4,} \d\d:\d\d:\d\d \+0000`;
 const STAMP = new RegExp(`^from ${DOMAIN}(?: ${COMMENT})? by ${DOMAIN}(?: ${COMMENT})? with ${ATOM} id ${ATOM}; ${DATE}$`, 'i');
 
 function fields(text: string): { received: string | undefined; transaction: string | undefined; count: number } {
@@ -104,5 +105,97 @@ describe('trace fields (RFC 5321 §4.4 Received, X-Farside-Transaction)', () => 
       }),
       { numRuns: 2_000 },
     );
+  });
+});
+
+const relay: RelayTraceInput = {
+  helo: 'mta.earth.example',
+  peer: '127.0.0.1',
+  hostname: 'gw.earth.example',
+  endpoint: 'dtn://earth.dtn/email',
+  protocol: 'ESMTP',
+  id: 'ld4qcwjhqnbvxbd5-1',
+  receivedAt: Date.UTC(2026, 10, 25, 19, 55, 8),
+};
+
+/**
+ * RFC 5321 §4.4 Time-stamp-line of the outbound listener, unfolded: FROM Extended-Domain — a Domain or an
+ * address-literal (§4.1.3), with TCP-info "(" address-literal ")" — BY, WITH Protocol, ID Atom, ";" date.
+ */
+const V4 = String.raw`\[\d{1,3}(?:\.\d{1,3}){3}\]`;
+const V6 = String.raw`\[IPv6:[0-9A-Fa-f:.]+\]`;
+const LITERAL = `(?:${V4}|${V6})`;
+const RELAY_STAMP = new RegExp(`^from (?:${DOMAIN}|${LITERAL})(?: \\(${LITERAL}\\))? by ${DOMAIN}(?: ${COMMENT})? with E?SMTP id ${ATOM}; ${DATE}$`, 'i');
+
+describe('relay Received field (RFC 5321 §4.4, the outbound listener)', () => {
+  it('writes from the client by the gateway and its endpoint, with ESMTP, the acceptance id and date, no FOR clause', () => {
+    const text = relayReceivedField(relay);
+    expect(text).toBe(
+      'Received: from mta.earth.example ([127.0.0.1]) by gw.earth.example\r\n' +
+        ' (dtn://earth.dtn/email) with ESMTP id ld4qcwjhqnbvxbd5-1; Wed, 25 Nov 2026\r\n' +
+        ' 19:55:08 +0000\r\n',
+    );
+    wellFormed(text);
+    const f = fields(text);
+    expect(f.count).toBe(1);
+    expect(f.received).toMatch(RELAY_STAMP);
+    expect(f.received).not.toMatch(/ for /i);
+    expect(Date.parse(f.received?.split('; ')[1] ?? '')).toBe(relay.receivedAt);
+  });
+
+  it('writes IPv6 clients as IPv6 address literals, keeps a literal EHLO argument, and SMTP after HELO', () => {
+    const f = fields(relayReceivedField({ ...relay, helo: '[ipv6:::1]', peer: '::1', protocol: 'SMTP', endpoint: null }));
+    expect(f.received).toMatch(RELAY_STAMP);
+    expect(f.received).toMatch(/^from \[ipv6:::1\] \(\[IPv6:::1\]\) by gw\.earth\.example with SMTP id ld4qcwjhqnbvxbd5-1; /);
+    // a zone is local to this host; the address literal leaves it out
+    expect(fields(relayReceivedField({ ...relay, peer: 'fe80::1%eth0' })).received).toMatch(/^from mta\.earth\.example \(\[IPv6:fe80::1\]\) by /);
+  });
+
+  it('says "unknown" for an EHLO argument that is neither a Domain nor an address literal, and digests an id that is no Atom', () => {
+    for (const helo of ['', 'bad name', 'x_y.example', '[1.2.3]', '[::1]', '[IPv6:fe80::1%eth0]', 'a(b)']) {
+      const f = fields(relayReceivedField({ ...relay, helo, id: 'session.1' }));
+      expect(f.received).toMatch(RELAY_STAMP);
+      expect(f.received).toMatch(/^from unknown \(/);
+      expect(f.received).toContain(` id ${createHash('sha256').update('session.1').digest('hex').slice(0, 20)}; `);
+    }
+  });
+
+  it('stays grammatical, printable and within relayReceivedMaxChars for any client, endpoint and id', () => {
+    const text = fc.string({ unit: 'binary', maxLength: 2 * LIMITS.gatewayTraceTokenMaxChars });
+    const peer = fc.oneof(fc.ipV4(), fc.ipV6(), text);
+    const domain = fc.domain();
+    // up to the largest time a JS Date holds: a six-digit year
+    const time = fc.integer({ min: 0, max: 8.64e15 });
+    fc.assert(
+      fc.property(fc.oneof(domain, text), peer, domain, fc.option(text), text, time, (helo, p, hostname, endpoint, id, at) => {
+        const t = relayReceivedField({ helo, peer: p, hostname, endpoint, protocol: 'ESMTP', id, receivedAt: at });
+        wellFormed(t);
+        const f = fields(t);
+        expect(f.count).toBe(1);
+        expect(f.received).toMatch(RELAY_STAMP);
+        expect(t.length).toBeLessThanOrEqual(relayReceivedMaxChars(hostname));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('bounds the longest field it can write: a 253-character EHLO name, an IPv6 literal, a cut endpoint of 3-byte characters', () => {
+    const label = 'a'.repeat(63);
+    const helo = `${label}.${label}.${label}.${'b'.repeat(61)}`;
+    expect(helo).toHaveLength(253);
+    const worst = relayReceivedField({
+      helo,
+      peer: 'ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255',
+      hostname: relay.hostname,
+      endpoint: '\u0800'.repeat(2 * LIMITS.gatewayTraceTokenMaxChars),
+      protocol: 'ESMTP',
+      id: 'x'.repeat(64),
+      receivedAt: 8.64e15,
+    });
+    expect(fields(worst).received).toMatch(RELAY_STAMP);
+    const bound = relayReceivedMaxChars(relay.hostname);
+    expect(worst.length).toBeLessThanOrEqual(bound);
+    // the bound is the worst case plus at most a CRLF per token, not a loose guess
+    expect(bound - worst.length).toBeLessThanOrEqual(2 * 17);
   });
 });

@@ -1,7 +1,10 @@
 /**
- * The header fields the inbound gateway prepends to each message it replays into the site MTA, built once
- * at intake and stored with the delivery (store/gateway-store.ts), so that every replay of a transaction —
- * a retry, or a repeat after a crash in SMTP's hand-off window (RFC 1047) — carries byte-identical text:
+ * The trace header fields the gateway writes. Each is built once, when the gateway takes the message, and
+ * stored with it, so that every later send — a retry, or a repeat after a crash in SMTP's hand-off window
+ * (RFC 1047) — carries byte-identical text.
+ *
+ * Inbound (BP → SMTP), prepended to each message the gateway replays into the site MTA and stored with the
+ * delivery (store/gateway-store.ts):
  *
  *   Received: from earth.dtn (dtn://earth.dtn/email) by gw.mars.example
  *    (dtn://mars.dtn/email) with BSMTP id 3f2a9c1e7b5d4a60b1c2; Wed, 25 Nov 2026
@@ -18,13 +21,32 @@
  *   the transaction in its object. A mailbox's delivery agent can discard a second copy by it (RFC 7352
  *   `duplicate :header`, mailbox-dedupe.ts). Message-ID is no such key: two messages may share one.
  *
- * Both are printable ASCII (anything else, and "%", percent-encoded, so distinct keys stay distinct) and
- * folded (RFC 5322 §2.2.3: a CRLF inserted before a space, so unfolding gives the exact value back) to 78
- * characters a line where a token allows; tokens are bounded by LIMITS.gatewayTraceTokenMaxChars. Only
+ * Outbound (SMTP → BP), prepended by the outbound listener to each message the site MTA relays to it, and
+ * stored inside the queued BSMTP object (outbound-listener.ts):
+ *
+ *   Received: from mta.earth.example ([127.0.0.1]) by gw.earth.example
+ *    (dtn://earth.dtn/email) with ESMTP id 0abc1def2ghi3jkl-1; Wed, 25 Nov 2026
+ *    19:55:08 +0000
+ *
+ * - From-domain is the client's EHLO/HELO argument when it is a Domain or an address literal (else
+ *   "unknown"), with the client's address as TCP-info; By-domain the gateway's host name with its own
+ *   endpoint as a comment when the node has registered it; `with` ESMTP or SMTP (RFC 3848, after EHLO or
+ *   HELO); `id` names the acceptance (the listener's session and transaction, as in its log); the date is
+ *   when the message was accepted. No FOR clause (RFC 5321 §4.4 makes it optional): with several
+ *   recipients it would disclose the Bcc ones to all. With exactly one it would be harmless (only that
+ *   recipient gets this copy) but says nothing the envelope does not carry; leaving it out keeps one form,
+ *   and one length bound, for every message.
+ *   relayReceivedMaxChars bounds the field's length: the listener subtracts it from every size limit, so
+ *   the message as carried never exceeds its route's limit.
+ *
+ * All fields are printable ASCII (anything else, and "%", percent-encoded, so distinct keys stay distinct)
+ * and folded (RFC 5322 §2.2.3: a CRLF inserted before a space, so unfolding gives the exact value back) to
+ * 78 characters a line where a token allows; tokens are bounded by LIMITS.gatewayTraceTokenMaxChars. Only
  * prepended, never changing a byte of the message: DKIM signatures stay valid (RFC 6376 §5.4 signs
  * existing fields, and receivers are expected to see trace fields added above them).
  */
 import { createHash } from 'node:crypto';
+import { isIPv4, isIPv6 } from 'node:net';
 import { formatRfc5322Date } from '../../shared/mail/date';
 import { LIMITS } from '../../shared/protocol/limits';
 
@@ -126,4 +148,76 @@ export function traceFields(t: TraceInput): string {
 /** The X-Farside-Transaction field alone: for the postmaster notice, a message the gateway writes itself. */
 export function transactionField(bundleKey: string, index: number): string {
   return field(TRANSACTION_FIELD, transactionKey(bundleKey, index).split(' '));
+}
+
+export interface RelayTraceInput {
+  /** The client's EHLO or HELO argument. */
+  readonly helo: string;
+  /** The client's IP address (an IPv4-mapped IPv6 address already in its IPv4 form). */
+  readonly peer: string;
+  /** The gateway's host name (By-domain). */
+  readonly hostname: string;
+  /** The gateway's own endpoint (its registered mail agent), or null while the node has given none. */
+  readonly endpoint: string | null;
+  /** RFC 3848: ESMTP after EHLO, SMTP after HELO. */
+  readonly protocol: 'ESMTP' | 'SMTP';
+  /** What names the acceptance in the log: letters, digits and "-", at most ID_MAX characters (else it is digested). */
+  readonly id: string;
+  /** When the message was accepted, Unix ms. */
+  readonly receivedAt: number;
+}
+
+/** RFC 5321 §4.1.2 Domain, at most 253 characters (RFC 1035 §2.3.4). */
+const DOMAIN_MAX = 253;
+/** "[IPv6:" + the longest IPv6 text (45, RFC 4291 §2.2 form 3) + "]". */
+const LITERAL_MAX = 52;
+const ID = /^[A-Za-z0-9-]{1,64}$/;
+const ID_MAX = 64;
+/** formatRfc5322Date's tokens at their longest (a six-digit year is the most a JS Date holds): "Wed," "25" "Nov" "275760" "19:55:08" "+0000". */
+const DATE_TOKENS_MAX = [4, 2, 3, 6, 8, 5];
+
+/** RFC 5321 §4.1.3 address-literal of an IP address, or null for anything else. */
+function addressLiteral(ip: string): string | null {
+  // a zone ("%eth0") is local to this host and has no place in an address literal
+  const bare = ip.split('%')[0] ?? '';
+  if (isIPv4(bare)) return `[${bare}]`;
+  return isIPv6(bare) ? `[IPv6:${bare}]` : null;
+}
+
+/** The client's EHLO argument as From's Extended-Domain: a Domain or an address literal, else "unknown". */
+function heloDomain(helo: string): string {
+  if (DOMAIN.test(helo)) return helo;
+  const inner = /^\[(?:IPv6:)?([^\]]*)\]$/i.exec(helo)?.[1];
+  // the ABNF's "IPv6:" tag is case-insensitive (RFC 5234 §2.3); smtp-server lower-cases the argument
+  return inner !== undefined && addressLiteral(inner)?.toLowerCase() === helo.toLowerCase() ? helo : 'unknown';
+}
+
+/** The Received field the outbound listener prepends to a message it accepted (see the file comment), CRLF-terminated. */
+export function relayReceivedField(t: RelayTraceInput): string {
+  const peer = addressLiteral(t.peer);
+  const id = ID.test(t.id) ? t.id : createHash('sha256').update(t.id).digest('hex').slice(0, 20);
+  return field('Received', [
+    'from',
+    heloDomain(t.helo),
+    ...(peer === null ? [] : [`(${peer})`]),
+    'by',
+    t.hostname,
+    ...(t.endpoint === null ? [] : [comment(t.endpoint)]),
+    'with',
+    t.protocol,
+    'id',
+    `${id};`,
+    ...formatRfc5322Date(t.receivedAt).split(' '),
+  ]);
+}
+
+/**
+ * The most characters relayReceivedField writes for `hostname`, whatever the client, endpoint, id and date:
+ * each token at its longest, and each preceded by a CRLF and a space (a fold) rather than a space alone.
+ */
+export function relayReceivedMaxChars(hostname: string): number {
+  // comment(): the cut text and "...", every UTF-16 unit at most 9 characters (3 UTF-8 bytes as %XX), and "()"
+  const commentMax = 9 * LIMITS.gatewayTraceTokenMaxChars + 3 + 2;
+  const tokens = [4, DOMAIN_MAX, LITERAL_MAX + 2, 2, hostname.length, commentMax, 4, 5, 2, ID_MAX + 1, ...DATE_TOKENS_MAX];
+  return 'Received:'.length + tokens.reduce((sum, t) => sum + 3 + t, 0) + 2;
 }
