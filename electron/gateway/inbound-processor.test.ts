@@ -1,7 +1,8 @@
 /**
  * The trace fields as the inbound processor stores them (trace-fields.ts): written once at intake, so two
  * replays of one stored transaction — also across a restart — send the same bytes, while two transactions
- * differ. The MTA is a port nothing listens on: every delivery stays pending, as after a crash.
+ * differ; the X-Farside-Transaction tag is keyed by the store's own secret. The MTA is a port nothing
+ * listens on: every delivery stays pending, as after a crash.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -15,6 +16,7 @@ import { ascii } from '../../shared/test-support/vectors';
 import { createInboundProcessor } from './inbound-processor';
 import { createRelayPolicy } from './relay-policy';
 import { planReplay } from './replay';
+import { transactionTag } from './trace-fields';
 import { createGatewayStore } from './store/gateway-store';
 import type { GatewayStore } from './store/gateway-store';
 
@@ -62,19 +64,24 @@ describe('inbound processor: trace fields of stored transactions', () => {
     });
     if (!payload.ok) throw new Error(payload.error.message);
 
+    const mta = { host: '127.0.0.1', port: await closedPort() };
+    /** Take the bundle into the store at `at` and stop. */
+    const take = async (at: GatewayStore): Promise<void> => {
+      const processor = createInboundProcessor({
+        mta,
+        store: at,
+        policy: policy.value,
+        log: () => undefined,
+        sendBundle: () => Promise.resolve(ok({ source: 'dtn://mars.dtn/email', creationTime: 1, sequence: 1 })),
+        hostname: 'gw.mars.example',
+        retry: { initialMs: 60_000, maxMs: 60_000 },
+      });
+      const r = processor.receive({ source: 'dtn://earth.dtn/email', bundleId: 'dtn://earth.dtn/email 848946031000 7', payload: payload.value, destination: 'dtn://mars.dtn/email' });
+      expect(r.ok && r.value).toMatchObject({ outcome: 'accepted', deliveries: 2 });
+      await processor.stop();
+    };
     let store = openStore(path);
-    const processor = createInboundProcessor({
-      mta: { host: '127.0.0.1', port: await closedPort() },
-      store,
-      policy: policy.value,
-      log: () => undefined,
-      sendBundle: () => Promise.resolve(ok({ source: 'dtn://mars.dtn/email', creationTime: 1, sequence: 1 })),
-      hostname: 'gw.mars.example',
-      retry: { initialMs: 60_000, maxMs: 60_000 },
-    });
-    const r = processor.receive({ source: 'dtn://earth.dtn/email', bundleId: 'dtn://earth.dtn/email 848946031000 7', payload: payload.value, destination: 'dtn://mars.dtn/email' });
-    expect(r.ok && r.value).toMatchObject({ outcome: 'accepted', deliveries: 2 });
-    await processor.stop();
+    await take(store);
 
     const replays = (s: GatewayStore): string[] => s.dueDeliveries(Number.MAX_SAFE_INTEGER, 10).map((d) => text(planReplay(d, POSTFIX).message));
     const first = replays(store);
@@ -82,14 +89,22 @@ describe('inbound processor: trace fields of stored transactions', () => {
     store.close();
     store = openStore(path);
     const afterRestart = replays(store);
+    // the secret is the store's: a tag made after the reopen is the one stored before it
+    const tags = [0, 1].map((i) => transactionTag(store.transactionSecret, 'dtn://earth.dtn/email 848946031000 7', i));
     store.close();
 
     expect(first).toHaveLength(2);
     expect(second).toEqual(first);
     expect(afterRestart).toEqual(first);
     const keys = first.map((m) => fieldValue(parseHeader(ascii(m)).fields, 'X-Farside-Transaction'));
-    expect(keys).toEqual(['dtn://earth.dtn/email 848946031000 7/0', 'dtn://earth.dtn/email 848946031000 7/1']);
+    expect(keys).toEqual(tags);
+    for (const k of keys) expect(k).toMatch(/^[0-9a-f]{32}$/);
+    expect(new Set(keys).size).toBe(2);
     for (const m of first) {
+      // the dedup field names no EID: the source is in the Received field only
+      const field = m.split('\r\n').find((l) => l.startsWith('X-Farside-Transaction:'));
+      expect(field).not.toContain('earth');
+      expect(field).not.toContain('848946031000');
       // prepended, the message itself unchanged after it
       expect(m.startsWith('Received: from earth.dtn (dtn://earth.dtn/email) by gw.mars.example')).toBe(true);
       expect(m.endsWith(`\r\n${message}`)).toBe(true);
@@ -102,5 +117,13 @@ describe('inbound processor: trace fields of stored transactions', () => {
       expect(plan.envelope.mailParams['SIZE']).toBe(String(plan.message.length));
     }
     store.close();
+
+    // another gateway (its own store, so its own secret) taking the same bundle writes other tags
+    const elsewhere = openStore(join(dir, 'elsewhere.db'));
+    await take(elsewhere);
+    const theirs = replays(elsewhere).map((m) => fieldValue(parseHeader(ascii(m)).fields, 'X-Farside-Transaction'));
+    elsewhere.close();
+    expect(theirs).toHaveLength(2);
+    for (const t of theirs) expect(keys).not.toContain(t);
   });
 });

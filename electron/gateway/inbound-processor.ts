@@ -13,7 +13,8 @@
  *    so the MTA's replies to deliveries in flight are read meanwhile rather than queued behind it (see
  *    "Exactly once" below).
  *    Each transaction is stored with its trace fields (trace-fields.ts: Received, and X-Farside-Transaction
- *    with the transaction's key), written once here so that every replay carries the same bytes.
+ *    with the transaction's tag, keyed by the store's secret), written once here so that every replay
+ *    carries the same bytes.
  * 2. A worker replays the stored transactions into the MTA over SMTP (replay.ts), records each
  *    recipient's outcome, and queues DSNs for failures (and "relayed"/"delayed" where NOTIFY asks), in the
  *    same commit as the outcome. A 4yz or an MTA outage leaves recipients pending, retried with
@@ -192,7 +193,7 @@ export function createInboundProcessor(opts: InboundProcessorOptions): InboundPr
       messageId: t.messageId,
       receivedAt: now,
       nextAttemptAt: now,
-      trace: traceFields({ bundleKey: key, index, source: adu.source, destination: adu.destination ?? null, hostname: opts.hostname, form, receivedAt: now }),
+      trace: traceFields({ secret: store.transactionSecret, bundleKey: key, index, source: adu.source, destination: adu.destination ?? null, hostname: opts.hostname, form, receivedAt: now }),
     });
     return 1;
   };
@@ -237,7 +238,7 @@ export function createInboundProcessor(opts: InboundProcessorOptions): InboundPr
           receivedAt: now,
           nextAttemptAt: now,
           // the gateway writes the notice itself (no Received); the key lets the mailbox drop a repeat
-          trace: transactionField(key, 0),
+          trace: transactionField(store.transactionSecret, key, 0),
         });
         deliveries = 1;
         log({ event: 'inbound-invalid-object', bundle: key, source: adu.source, form: intake.form, code: intake.error.code, error: intake.error.message, offset: intake.error.offset, to: policy.postmaster });

@@ -23,6 +23,7 @@ import type { InboundProcessor } from './inbound-processor';
 import { createRelayPolicy } from './relay-policy';
 import { createGatewayStore } from './store/gateway-store';
 import type { GatewayStore } from './store/gateway-store';
+import { transactionTag } from './trace-fields';
 import { readInbox } from './test-support/mailstack/imap';
 import { startMailStack } from './test-support/mailstack/mailstack';
 import type { MailStack } from './test-support/mailstack/mailstack';
@@ -125,6 +126,7 @@ describe('mailbox de-duplication of gateway transactions (Postfix → LMTP → D
     // the delivery stored and pending: Postfix is away, so the first attempt fails before any hand-off
     await stack.stopPostfix();
     let g = gateway(path);
+    const tag = transactionTag(g.store.transactionSecret, `${EARTH} 848946031000 1`, 0);
     const r = g.processor.receive({ source: EARTH, bundleId: `${EARTH} 848946031000 1`, payload: bsmtp('bob@mars.example', 'crash window', 'window@earth.example'), destination: 'dtn://mars.dtn/email' });
     expect(r.ok && r.value.outcome).toBe('accepted');
     await until('the outage noticed', () => logs.some((e) => e.event === 'mta-unavailable'));
@@ -150,7 +152,7 @@ describe('mailbox de-duplication of gateway transactions (Postfix → LMTP → D
     expect(copies).toHaveLength(1);
     // the trace fields the gateway prepended, above the message as it was sent
     expect(copies[0]).toMatch(/\r\nReceived: from earth\.dtn \(dtn:\/\/earth\.dtn\/email\) by gw\.mars\.example\r\n \(dtn:\/\/mars\.dtn\/email\) with BSMTP id [0-9a-f]{20};/);
-    expect(copies[0]).toContain(`\r\nX-Farside-Transaction: ${EARTH} 848946031000 1/0\r\nFrom: alice@earth.example\r\n`);
+    expect(copies[0]).toContain(`\r\nX-Farside-Transaction: ${tag}\r\nFrom: alice@earth.example\r\n`);
   });
 
   it('lands two transactions with the same Message-ID both: the key is the transaction, not the message', async () => {

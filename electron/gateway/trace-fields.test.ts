@@ -1,13 +1,17 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fieldValue, parseHeader } from '../../shared/mail/header-fields';
 import { LIMITS } from '../../shared/protocol/limits';
 import { ascii } from '../../shared/test-support/vectors';
-import { TRANSACTION_FIELD, relayReceivedField, relayReceivedMaxChars, traceFields, transactionField, transactionKey } from './trace-fields';
+import { TRANSACTION_FIELD, relayReceivedField, relayReceivedMaxChars, traceFields, transactionField, transactionTag } from './trace-fields';
 import type { RelayTraceInput, TraceInput } from './trace-fields';
 
+/** A gateway's transaction secret: 32 bytes, as the store makes them (fixed here, so the expected tags can be computed). */
+const SECRET = new Uint8Array(32).map((_, i) => i);
+
 const input: TraceInput = {
+  secret: SECRET,
   bundleKey: 'dtn://earth.dtn/email 848946031000 7',
   index: 0,
   source: 'dtn://earth.dtn/email',
@@ -47,22 +51,27 @@ function wellFormed(text: string): void {
   }
 }
 
+/** HMAC-SHA-256 (RFC 2104) of the transaction's name, cut to 128 bits: what the field must carry. */
+function tagOf(secret: Uint8Array, name: string): string {
+  return createHmac('sha256', secret).update(name).digest('hex').slice(0, 32);
+}
+
 describe('trace fields (RFC 5321 §4.4 Received, X-Farside-Transaction)', () => {
-  it('writes a Received stamp from the source node by the gateway, with BSMTP, an id and the intake date, then the key', () => {
+  it('writes a Received stamp from the source node by the gateway, with BSMTP, an id and the intake date, then the tag', () => {
     const text = traceFields(input);
-    const key = 'dtn://earth.dtn/email 848946031000 7/0';
-    const id = createHash('sha256').update(key).digest('hex').slice(0, 20);
+    const name = 'dtn://earth.dtn/email 848946031000 7/0';
+    const id = createHash('sha256').update(name).digest('hex').slice(0, 20);
     expect(text).toBe(
       'Received: from earth.dtn (dtn://earth.dtn/email) by gw.mars.example\r\n' +
         ` (dtn://mars.dtn/email) with BSMTP id ${id}; Wed, 25 Nov 2026\r\n` +
         ' 19:55:08 +0000\r\n' +
-        `X-Farside-Transaction: ${key}\r\n`,
+        `X-Farside-Transaction: ${tagOf(SECRET, name)}\r\n`,
     );
     wellFormed(text);
     const f = fields(text);
     expect(f.count).toBe(2);
     expect(f.received).toMatch(STAMP);
-    expect(f.transaction).toBe(key);
+    expect(f.transaction).toMatch(/^[0-9a-f]{32}$/);
     // the date is the intake time, to the second
     expect(Date.parse(f.received?.split('; ')[1] ?? '')).toBe(input.receivedAt);
   });
@@ -71,13 +80,13 @@ describe('trace fields (RFC 5321 §4.4 Received, X-Farside-Transaction)', () => 
     const text = traceFields({ ...input, bundleKey: `dtn://earth.dtn/email sha256:${'ab'.repeat(32)}` });
     for (const line of text.slice(0, -2).split('\r\n')) expect(line.length).toBeLessThanOrEqual(78);
     expect(text).not.toMatch(/ for /i);
-    expect(fields(text).transaction).toBe(`dtn://earth.dtn/email sha256:${'ab'.repeat(32)}/0`);
   });
 
-  it('is the same text for the same transaction, and differs between transactions and bundles', () => {
-    expect(traceFields(input)).toBe(traceFields({ ...input }));
-    const keys = new Set([input, { ...input, index: 1 }, { ...input, bundleKey: 'dtn://earth.dtn/email 848946031000 8' }].map((t) => fields(traceFields(t)).transaction));
-    expect(keys.size).toBe(3);
+  it('is the same text for the same transaction and secret, and differs between transactions, bundles and secrets', () => {
+    expect(traceFields(input)).toBe(traceFields({ ...input, secret: new Uint8Array(SECRET) }));
+    const other = new Uint8Array(32).fill(0x5c);
+    const tags = new Set([input, { ...input, index: 1 }, { ...input, bundleKey: 'dtn://earth.dtn/email 848946031000 8' }, { ...input, secret: other }].map((t) => fields(traceFields(t)).transaction));
+    expect(tags.size).toBe(4);
   });
 
   it('says "unknown" for a source without a domain-like node name, and RFC5322 for the draft -00 form', () => {
@@ -86,11 +95,27 @@ describe('trace fields (RFC 5321 §4.4 Received, X-Farside-Transaction)', () => 
     expect(f.received).toMatch(/^from unknown \(ipn:977\.25\) by gw\.mars\.example with RFC5322 id /);
   });
 
-  it('the postmaster notice carries the key alone', () => {
-    expect(transactionField('dtn://earth.dtn/email 5 1', 0)).toBe('X-Farside-Transaction: dtn://earth.dtn/email 5 1/0\r\n');
+  it('the postmaster notice carries the tag alone', () => {
+    expect(transactionField(SECRET, 'dtn://earth.dtn/email 5 1', 0)).toBe(`X-Farside-Transaction: ${tagOf(SECRET, 'dtn://earth.dtn/email 5 1/0')}\r\n`);
   });
 
-  it('writes only printable ASCII for any EID or key, keeps distinct keys distinct, and stays within its bounds', () => {
+  it('tags are 128-bit hex that never carry the source EID or any other part of the key', () => {
+    const tag = transactionTag(SECRET, input.bundleKey, 0);
+    expect(tag).toMatch(/^[0-9a-f]{32}$/);
+    for (const part of ['dtn://earth.dtn/email', 'earth', '848946031000']) expect(traceFields(input).split('\r\n').find((l) => l.startsWith(TRANSACTION_FIELD))).not.toContain(part);
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.webUrl(), fc.nat(), fc.nat(1000), (secret, source, time, index) => {
+        const t = transactionTag(secret, `${source} ${time} 1`, index);
+        expect(t).toMatch(/^[0-9a-f]{32}$/);
+        // only hex digits of a keyed hash: nothing of the bundle ID shows through
+        expect(t).not.toContain(source);
+        expect(t).not.toContain(`${time} 1`);
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+
+  it('writes only printable ASCII for any EID or key, keeps distinct transactions distinct, and stays within its bounds', () => {
     const text = fc.string({ unit: 'binary', maxLength: 2 * LIMITS.gatewayTraceTokenMaxChars });
     fc.assert(
       fc.property(text, text, text, fc.nat(1000), (source, keyA, keyB, index) => {
@@ -99,9 +124,8 @@ describe('trace fields (RFC 5321 §4.4 Received, X-Farside-Transaction)', () => 
         const f = fields(a);
         expect(f.count).toBe(2);
         expect(f.received).toMatch(STAMP);
-        expect(f.transaction).toBe(transactionKey(keyA, index));
-        expect(f.transaction?.length ?? Infinity).toBeLessThanOrEqual(3 * LIMITS.gatewayTraceTokenMaxChars + 8);
-        if (keyA !== keyB) expect(transactionKey(keyA, index)).not.toBe(transactionKey(keyB, index));
+        expect(f.transaction).toBe(transactionTag(SECRET, keyA, index));
+        if (keyA !== keyB) expect(transactionTag(SECRET, keyA, index)).not.toBe(transactionTag(SECRET, keyB, index));
       }),
       { numRuns: 2_000 },
     );

@@ -9,17 +9,24 @@
  *   Received: from earth.dtn (dtn://earth.dtn/email) by gw.mars.example
  *    (dtn://mars.dtn/email) with BSMTP id 3f2a9c1e7b5d4a60b1c2; Wed, 25 Nov 2026
  *    19:55:08 +0000
- *   X-Farside-Transaction: dtn://earth.dtn/email 848946031000 7/0
+ *   X-Farside-Transaction: 9c0f5e2a7d41b38e6a0c1d2e3f405162
  *
  * - Received (RFC 5321 §4.4): the gateway relays from BP to SMTP, and a relay MUST prepend one. From-domain
  *   is the source node's name when it is a Domain (else "unknown", as Postfix writes for a client without
  *   a name), By-domain the gateway's host name; each followed by its EID as a comment (the grammar's CFWS
- *   before BY and WITH). `with` names the payload form; `id` is an Atom derived from the transaction key;
- *   the date is the intake time. No FOR clause: it would disclose Bcc recipients.
- * - X-Farside-Transaction: the transaction's key, unique and the same for every replay: the ADU's received
- *   key (the bundle ID, or source + payload digest over AAP v1; gateway.ts receivedKey) and the index of
- *   the transaction in its object. A mailbox's delivery agent can discard a second copy by it (RFC 7352
- *   `duplicate :header`, mailbox-dedupe.ts). Message-ID is no such key: two messages may share one.
+ *   before BY and WITH). `with` names the payload form; `id` is an Atom, the SHA-256 of the transaction's
+ *   name (below), cut to 80 bits; the date is the intake time. No FOR clause: it would disclose Bcc
+ *   recipients.
+ * - X-Farside-Transaction: a tag of the transaction, unique and the same for every replay, by which a
+ *   mailbox's delivery agent can discard a second copy (RFC 7352 `duplicate :header`, mailbox-dedupe.ts;
+ *   Message-ID is no such key: two messages may share one). The transaction's name is the ADU's received
+ *   key (the bundle ID, or source + payload digest over AAP v1; gateway.ts receivedKey), "/" and its index
+ *   in the object; the tag is HMAC-SHA-256 (RFC 2104) of that name under the gateway's own 32-byte secret
+ *   (store/gateway-store.ts transactionSecret, kept in its SQLite store across restarts), cut to 128 bits
+ *   as lower-case hex. The name itself is guessable — a bundle ID is a source, a clock and a counter — so
+ *   a sender who can mail the user by another path could otherwise send a future transaction's value
+ *   first and have the real message discarded; without the secret the tag cannot be predicted (2^-128 per
+ *   guess). It carries no EID or other readable part of the name.
  *
  * Outbound (SMTP → BP), prepended by the outbound listener to each message the site MTA relays to it, and
  * stored inside the queued BSMTP object (outbound-listener.ts):
@@ -39,13 +46,13 @@
  *   relayReceivedMaxChars bounds the field's length: the listener subtracts it from every size limit, so
  *   the message as carried never exceeds its route's limit.
  *
- * All fields are printable ASCII (anything else, and "%", percent-encoded, so distinct keys stay distinct)
- * and folded (RFC 5322 §2.2.3: a CRLF inserted before a space, so unfolding gives the exact value back) to
- * 78 characters a line where a token allows; tokens are bounded by LIMITS.gatewayTraceTokenMaxChars. Only
- * prepended, never changing a byte of the message: DKIM signatures stay valid (RFC 6376 §5.4 signs
- * existing fields, and receivers are expected to see trace fields added above them).
+ * All fields are printable ASCII (anything else in an EID percent-encoded) and folded (RFC 5322 §2.2.3: a
+ * CRLF inserted before a space, so unfolding gives the exact value back) to 78 characters a line where a
+ * token allows; EIDs in comments are cut at LIMITS.gatewayTraceTokenMaxChars. Only prepended, never
+ * changing a byte of the message: DKIM signatures stay valid (RFC 6376 §5.4 signs existing fields, and
+ * receivers are expected to see trace fields added above them).
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import { formatRfc5322Date } from '../../shared/mail/date';
 import { LIMITS } from '../../shared/protocol/limits';
@@ -57,6 +64,8 @@ const LINE = 78;
 const DOMAIN = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 
 export interface TraceInput {
+  /** The gateway's X-Farside-Transaction key (store transactionSecret). */
+  readonly secret: Uint8Array;
   /** The ADU's received key (gateway.ts receivedKey). */
   readonly bundleKey: string;
   /** The transaction's position in its object, from 0 (a postmaster notice, which has none, is 0). */
@@ -76,12 +85,12 @@ export interface TraceInput {
 const utf8 = new TextEncoder();
 const hex = (b: number): string => `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
 
-/** Printable ASCII: `keep` decides which printable characters stay; every other byte (UTF-8) becomes %XX. */
-function printable(text: string, keep: (c: string) => boolean): string {
+/** Printable ASCII: every other byte (UTF-8) becomes %XX. */
+function printable(text: string): string {
   let out = '';
   for (const c of text) {
     const code = c.codePointAt(0) ?? 0;
-    if (code > 0x20 && code < 0x7f && keep(c)) out += c;
+    if (code > 0x20 && code < 0x7f) out += c;
     else for (const b of utf8.encode(c)) out += hex(b);
   }
   return out;
@@ -90,7 +99,7 @@ function printable(text: string, keep: (c: string) => boolean): string {
 /** A comment's text (RFC 5322 §3.2.2 ctext, with "(", ")" and "\" as quoted-pairs), cut at the limit. */
 function comment(text: string): string {
   const cut = text.length > LIMITS.gatewayTraceTokenMaxChars ? `${text.slice(0, LIMITS.gatewayTraceTokenMaxChars)}...` : text;
-  return `(${printable(cut, () => true).replace(/[()\\]/g, '\\$&')})`;
+  return `(${printable(cut).replace(/[()\\]/g, '\\$&')})`;
 }
 
 /** The source node's name as From-domain: dtn://NAME/… when NAME is an RFC 5321 Domain. */
@@ -99,15 +108,15 @@ function nodeDomain(eid: string): string {
   return name !== undefined && DOMAIN.test(name) ? name : 'unknown';
 }
 
-/** The key of transaction `index` of the ADU `bundleKey` as the header carries it, unique and bounded. */
-export function transactionKey(bundleKey: string, index: number): string {
-  // spaces are the bundle key's own separators (bundleIdText); "%" is encoded, so the mapping is one to one
-  const key = bundleKey
-    .split(' ')
-    .map((part) => printable(part, (c) => c !== '%'))
-    .join(' ');
-  const bounded = key.length > LIMITS.gatewayTraceTokenMaxChars ? `sha256:${createHash('sha256').update(bundleKey).digest('hex')}` : key;
-  return `${bounded}/${index}`;
+/** The transaction's name: the index is a decimal number after the last "/", so distinct pairs give distinct names. */
+const transactionName = (bundleKey: string, index: number): string => `${bundleKey}/${index}`;
+
+/** Bytes of the HMAC kept: 128 bits, beyond guessing and beyond a chance collision of two transactions. */
+const TAG_BYTES = 16;
+
+/** The X-Farside-Transaction value of transaction `index` of the ADU `bundleKey`: HMAC-SHA-256 under `secret`, 128 bits in hex. */
+export function transactionTag(secret: Uint8Array, bundleKey: string, index: number): string {
+  return createHmac('sha256', secret).update(transactionName(bundleKey, index)).digest().subarray(0, TAG_BYTES).toString('hex');
 }
 
 /** "Name: " and the tokens, joined by spaces, a CRLF inserted before a space wherever a line would pass LINE. */
@@ -127,8 +136,7 @@ function field(name: string, tokens: readonly string[]): string {
 
 /** The Received and X-Farside-Transaction fields, CRLF-terminated, to put before the message. */
 export function traceFields(t: TraceInput): string {
-  const key = transactionKey(t.bundleKey, t.index);
-  const id = createHash('sha256').update(key).digest('hex').slice(0, 20);
+  const id = createHash('sha256').update(transactionName(t.bundleKey, t.index)).digest('hex').slice(0, 20);
   const received = [
     'from',
     nodeDomain(t.source),
@@ -142,12 +150,12 @@ export function traceFields(t: TraceInput): string {
     `${id};`,
     ...formatRfc5322Date(t.receivedAt).split(' '),
   ];
-  return field('Received', received) + field(TRANSACTION_FIELD, key.split(' '));
+  return field('Received', received) + transactionField(t.secret, t.bundleKey, t.index);
 }
 
-/** The X-Farside-Transaction field alone: for the postmaster notice, a message the gateway writes itself. */
-export function transactionField(bundleKey: string, index: number): string {
-  return field(TRANSACTION_FIELD, transactionKey(bundleKey, index).split(' '));
+/** The X-Farside-Transaction field alone: also for the postmaster notice, a message the gateway writes itself. */
+export function transactionField(secret: Uint8Array, bundleKey: string, index: number): string {
+  return field(TRANSACTION_FIELD, [transactionTag(secret, bundleKey, index)]);
 }
 
 export interface RelayTraceInput {

@@ -196,6 +196,41 @@ describe('gateway store', () => {
     expect(s.wasReceived('k1')).toBe(false);
   });
 
+  it('makes a 32-byte transaction secret at the first open and keeps it across reopens; each store has its own', () => {
+    const path = fresh();
+    const first = openStore(path);
+    const secret = first.transactionSecret;
+    expect(secret).toHaveLength(32);
+    first.close();
+    expect(openStore(path).transactionSecret).toEqual(secret);
+    expect(openStore(fresh()).transactionSecret).not.toEqual(secret);
+  });
+
+  it('gives a store written before the secret existed one at its next open, and leaves its stored deliveries and their trace alone', () => {
+    const path = fresh();
+    const s = openStore(path);
+    s.addDelivery(delivery);
+    s.close();
+    const raw = new Database(path);
+    raw.exec('DROP TABLE secrets');
+    raw.close();
+    const again = openStore(path);
+    expect(again.transactionSecret).toHaveLength(32);
+    expect(again.dueDeliveries(1000, 10).map((d) => d.trace)).toEqual([delivery.trace]);
+    again.close();
+    expect(openStore(path).transactionSecret).toEqual(again.transactionSecret);
+  });
+
+  it('refuses a store whose transaction secret was damaged rather than make a new one', () => {
+    const path = fresh();
+    openStore(path).close();
+    const raw = new Database(path);
+    raw.prepare("UPDATE secrets SET value = ? WHERE name = 'transaction-tag'").run(Buffer.alloc(5));
+    raw.close();
+    const s = createGatewayStore({ path });
+    expect(s.ok ? 'ok' : s.error.code).toBe('IO_ERROR');
+  });
+
   it('refuses a store of another schema version', () => {
     const path = fresh();
     const db = new Database(path);

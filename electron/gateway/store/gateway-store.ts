@@ -24,13 +24,14 @@
  * All methods are synchronous (better-sqlite3) and run in the caller's event loop turn, so a method's
  * writes are never interleaved with another's; transaction() groups several into one commit.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { err, ok } from '../../../shared/errors';
 import type { Result } from '../../../shared/errors';
 import type { EsmtpParams } from '../../../shared/protocol/bsmtp';
-import { SCHEMA_ADDED_COLUMNS, SCHEMA_INDEXES_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema';
+import { SCHEMA_ADDED_COLUMNS, SCHEMA_ADDED_SQL, SCHEMA_SQL, SCHEMA_VERSION, TRANSACTION_SECRET } from './schema';
 import { createWalSync } from './wal-sync';
 
 export type BundleOrigin = 'mail' | 'dsn';
@@ -118,6 +119,11 @@ export interface DeliveryUpdate {
 
 export interface GatewayStore {
   readonly path: string;
+  /**
+   * This gateway's key for X-Farside-Transaction values (trace-fields.ts transactionTag): 32 random bytes
+   * made when the store is first opened by a Farside that has it, the same at every later open. Never logged.
+   */
+  readonly transactionSecret: Uint8Array;
   /** The connection's journal mode and synchronous level as SQLite reports them ('wal', 2 = FULL). */
   durability(): { readonly journalMode: string; readonly synchronous: number };
   /** Queue bundles in one commit; returns them with their ids. */
@@ -239,6 +245,24 @@ function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/**
+ * The X-Farside-Transaction key: made at the first open (a new store, or one written before the key
+ * existed) and read at every later one. INSERT OR IGNORE in one commit, so two processes opening one store
+ * at once agree on the key. A key of another length means the row was damaged: the store is refused
+ * rather than a new key made, which would give every repeat a new value.
+ */
+function transactionSecretOf(db: Database.Database): Result<Uint8Array> {
+  try {
+    db.prepare('INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)').run(TRANSACTION_SECRET.name, randomBytes(TRANSACTION_SECRET.bytes));
+    const row = db.prepare('SELECT value FROM secrets WHERE name = ?').get(TRANSACTION_SECRET.name) as { value: unknown } | undefined;
+    const value = row?.value;
+    if (!(value instanceof Uint8Array) || value.length !== TRANSACTION_SECRET.bytes) return err('IO_ERROR', `its ${TRANSACTION_SECRET.name} secret is not ${TRANSACTION_SECRET.bytes} bytes`);
+    return ok(new Uint8Array(value));
+  } catch (e) {
+    return err('IO_ERROR', `cannot read its ${TRANSACTION_SECRET.name} secret: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
 export function createGatewayStore(opts: { readonly path: string }): Result<GatewayStore> {
   let db: Database.Database;
   try {
@@ -260,7 +284,7 @@ export function createGatewayStore(opts: { readonly path: string }): Result<Gate
       db.close();
       return err('UNSUPPORTED', `the gateway store at ${opts.path} has schema version ${String(version)}; this Farside reads version ${SCHEMA_VERSION}`);
     }
-    db.exec(SCHEMA_INDEXES_SQL);
+    db.exec(SCHEMA_ADDED_SQL);
     for (const [table, columns] of Object.entries(SCHEMA_ADDED_COLUMNS)) {
       const present = new Set((db.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name));
       for (const [column, definition] of Object.entries(columns)) if (!present.has(column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
@@ -268,6 +292,11 @@ export function createGatewayStore(opts: { readonly path: string }): Result<Gate
   } catch (e) {
     db.close();
     return err('IO_ERROR', `cannot prepare the gateway store at ${opts.path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const secret = transactionSecretOf(db);
+  if (!secret.ok) {
+    db.close();
+    return err(secret.error.code, `the gateway store at ${opts.path}: ${secret.error.message}`);
   }
 
   const q = {
@@ -322,6 +351,7 @@ export function createGatewayStore(opts: { readonly path: string }): Result<Gate
 
   return ok({
     path: opts.path,
+    transactionSecret: secret.value,
     durability: () => ({ journalMode: String(db.pragma('journal_mode', { simple: true })), synchronous: Number(db.pragma('synchronous', { simple: true })) }),
     enqueueBundles: (rows, now) => enqueue(rows, now),
     dueBundles: (origin, now, limit) => (q.due.all(origin, now, limit) as OutboundRow[]).map(toQueued),

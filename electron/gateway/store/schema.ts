@@ -12,6 +12,8 @@
  *   every recipient is settled.
  * - `seen_messages`: (Message-ID, recipient) pairs already taken, so the same message arriving in another
  *   bundle (a sender's retry after a lost confirmation) is not delivered twice to the same recipient.
+ * - `secrets`: values the gateway makes once and keeps for its lifetime; `transaction-tag` is the 32-byte
+ *   HMAC key of the X-Farside-Transaction field (trace-fields.ts transactionTag).
  */
 export const SCHEMA_VERSION = 1;
 
@@ -67,13 +69,22 @@ CREATE INDEX seen_by_time ON seen_messages (seen_at);
 `;
 
 /**
- * Indexes added after version 1 was first written: created when a store is opened (IF NOT EXISTS), so a
- * version-1 store made before them gets them too. `outbound_by_bundle` finds the message a BPv7 status
- * report is about by the bundle ID recorded at hand-over (gateway.ts, RFC 9171 §6.1.1).
+ * Indexes and tables added after version 1 was first written: created when a store is opened (IF NOT
+ * EXISTS), so a version-1 store made before them gets them too, and an older Farside reading a store that
+ * has them ignores them. `outbound_by_bundle` finds the message a BPv7 status report is about by the
+ * bundle ID recorded at hand-over (gateway.ts, RFC 9171 §6.1.1). `secrets`: see above; its rows are made
+ * by the store when it is opened (gateway-store.ts).
  */
-export const SCHEMA_INDEXES_SQL = `
+export const SCHEMA_ADDED_SQL = `
 CREATE INDEX IF NOT EXISTS outbound_by_bundle ON outbound (bundle_id) WHERE bundle_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS secrets (
+  name  TEXT PRIMARY KEY,
+  value BLOB NOT NULL
+) WITHOUT ROWID;
 `;
+
+/** The secrets row holding the X-Farside-Transaction HMAC key, and the key's length (RFC 2104 §3: at least the hash's output, 32 bytes for SHA-256). */
+export const TRANSACTION_SECRET = { name: 'transaction-tag', bytes: 32 } as const;
 
 /**
  * Columns added after version 1 was first written, table → column → definition: added when a store that
