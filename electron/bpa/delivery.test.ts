@@ -269,6 +269,31 @@ describe('an unacknowledged (AAP v1) delivery settles', () => {
     expect(second.got).toEqual([]);
   });
 
+  it('a store failing while a release settles is logged, not thrown into the connection\'s close handler', async () => {
+    vi.useRealTimers();
+    vi.useFakeTimers({ toFake: ['performance'] });
+    const events: LogEvent[] = [];
+    const index = fakeIndex();
+    const delivery = createDelivery({
+      index,
+      log: (e) => events.push(e),
+      settleMs: WINDOW,
+      delivered: () => {
+        throw new Error('disk I/O error');
+      },
+      unreadable: () => undefined,
+    });
+    const sink = v1Sink();
+    const r = delivery.register(EID, sink, { role: 'v1' });
+    if (!r.ok) throw new Error(r.error.message);
+    delivery.enqueue(tracked('a', 1));
+    await flush();
+    vi.advanceTimersByTime(WINDOW);
+    expect(() => r.value.release()).not.toThrow();
+    expect(events).toContainEqual({ event: 'bpa.internal_error', where: 'delivery', agent: EID, message: 'disk I/O error' });
+    delivery.close();
+  });
+
   it('close() (a clean stop) leaves unsettled bundles undelivered: they stay stored for the next start', async () => {
     const h = harness();
     const sink = v1Sink();

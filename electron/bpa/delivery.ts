@@ -336,7 +336,13 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
           if (rest.length === 0) registrations.delete(eid);
           else registrations.set(eid, rest);
           // After close() the unsettled ones simply stay stored (see close()).
-          if (!closed) requeueUnsettled(reg);
+          if (closed) return;
+          try {
+            requeueUnsettled(reg);
+          } catch (e) {
+            // The store failing under a settle: logged, never thrown into the connection's close handler.
+            log({ event: 'bpa.internal_error', where: 'delivery', agent: eid, message: e instanceof Error ? e.message : String(e) });
+          }
         },
       });
     },
