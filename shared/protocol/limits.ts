@@ -113,6 +113,10 @@ export const LIMITS = {
   bundleStoreJournalCheckpointOps: 1024,
   /** … or this many bytes (the bundles it holds are also kept in memory until then). */
   bundleStoreJournalCheckpointBytes: 8 * MiB,
+  /** Blob files of deleted bundles kept for reuse (electron/bpa/store/blob-files.ts) … */
+  bundleStoreBlobPoolFiles: 16,
+  /** … each at most this large (a larger one is deleted): at most 64 MiB of disk beyond the store's bound. */
+  bundleStoreBlobPoolFileBytes: 4 * MiB,
 
   // ---- Embedded BPA: bundle processor (electron/bpa/bpa.ts) ----
   /** Default store bound on encoded bytes held (`farside bpa --store-max-bytes`). */

@@ -9,9 +9,17 @@
  * managed about 180 put+delete/s, in files about 1,400/s; 64 KiB: 2,200/s inside, 2,700/s in files;
  * 1 KiB inside SQLite: 5,100/s. Hence the default: up to 64 KiB inside the database, larger in files.
  *
+ * Files of deleted bundles are kept for reuse (up to LIMITS.bundleStoreBlobPoolFiles, each at most
+ * LIMITS.bundleStoreBlobPoolFileBytes, in `<dir>-free/`): a new bundle overwrites one in place and is cut
+ * to its length. Why: on this ext4 a fresh 1 MiB file cost 1.97 ms to write (block and page-cache
+ * allocation), overwriting a recently freed one 0.05 ms — at a node moving 1 MiB bundles, sender and
+ * receiver each write and delete one file per bundle. A crash leaves only reusable files or a `.tmp` in
+ * the pool's wake, which `sweep` removes.
+ *
  * These functions throw Node's fs errors; the store turns them into IO_ERROR results.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writevSync } from 'node:fs';
+import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writevSync } from 'node:fs';
+import { LIMITS } from '../../../shared/protocol/limits';
 import { join } from 'node:path';
 
 export interface BlobFiles {
@@ -30,6 +38,26 @@ const SUFFIX = '.bundle';
 export function openBlobFiles(dir: string, fsync: boolean): BlobFiles {
   mkdirSync(dir, { recursive: true });
   const file = (seq: number): string => join(dir, `${seq}${SUFFIX}`);
+  const poolDir = `${dir}-free`;
+  mkdirSync(poolDir, { recursive: true });
+  /** Names of reusable files in poolDir. */
+  const pool: string[] = readdirSync(poolDir);
+  let poolName = pool.length;
+  while (pool.length > LIMITS.bundleStoreBlobPoolFiles) unlinkSync(join(poolDir, pool.pop() as string));
+
+  /** A file to write `tmp` into: a reused one (renamed there, opened for overwriting) or a new one. */
+  function openForWrite(tmp: string): { readonly fd: number; readonly reused: boolean } {
+    const reuse = pool.pop();
+    if (reuse !== undefined) {
+      try {
+        renameSync(join(poolDir, reuse), tmp);
+        return { fd: openSync(tmp, 'r+'), reused: true };
+      } catch {
+        // gone or unusable: write a new file
+      }
+    }
+    return { fd: openSync(tmp, 'w'), reused: false };
+  }
 
   function syncDir(): void {
     const fd = openSync(dir, 'r');
@@ -43,8 +71,10 @@ export function openBlobFiles(dir: string, fsync: boolean): BlobFiles {
   return {
     write(seq, parts) {
       const tmp = join(dir, `${seq}.tmp`);
-      const fd = openSync(tmp, 'w');
+      const { fd, reused } = openForWrite(tmp);
       try {
+        let length = 0;
+        for (const p of parts) length += p.length;
         let rest = parts.filter((p) => p.length > 0);
         while (rest.length > 0) {
           let written = writevSync(fd, rest);
@@ -59,6 +89,8 @@ export function openBlobFiles(dir: string, fsync: boolean): BlobFiles {
           }
           rest = left;
         }
+        // A reused file keeps its old bytes past the new length until cut.
+        if (reused) ftruncateSync(fd, length);
         if (fsync) fsyncSync(fd);
       } finally {
         closeSync(fd);
@@ -73,7 +105,16 @@ export function openBlobFiles(dir: string, fsync: boolean): BlobFiles {
     },
 
     remove(seq) {
-      unlinkSync(file(seq));
+      const path = file(seq);
+      if (pool.length < LIMITS.bundleStoreBlobPoolFiles) {
+        if (statSync(path).size <= LIMITS.bundleStoreBlobPoolFileBytes) {
+          const name = `${poolName++}.free`;
+          renameSync(path, join(poolDir, name));
+          pool.push(name);
+          return;
+        }
+      }
+      unlinkSync(path);
     },
 
     sweep(keep) {
