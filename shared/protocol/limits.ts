@@ -109,10 +109,10 @@ export const LIMITS = {
   bundleStoreMaxSeenIds: 1_000_000,
   /** Largest intake-journal record replay accepts: an inline bundle (64 KiB default) plus its metadata, with room (electron/bpa/store/intake-journal.ts). */
   bundleStoreJournalMaxRecordBytes: 16 * MiB,
-  /** The store applies its intake journal to SQLite once it holds this many operations … */
-  bundleStoreJournalCheckpointOps: 1024,
-  /** … or this many bytes (the bundles it holds are also kept in memory until then). */
-  bundleStoreJournalCheckpointBytes: 8 * MiB,
+  /** The store applies both generations of its intake journal to SQLite at once when they hold this many operations … */
+  bundleStoreJournalCheckpointOps: 262_144,
+  /** … or this many bundle bytes (kept in memory until applied: 2.5–5 s of a 1 KiB stream is ~40 MB at 8,000 bundles/s). */
+  bundleStoreJournalCheckpointBytes: 48 * MiB,
   /** Blob files of deleted bundles kept for reuse (electron/bpa/store/blob-files.ts) … */
   bundleStoreBlobPoolFiles: 16,
   /** … each at most this large (a larger one is deleted): at most 64 MiB of disk beyond the store's bound. */

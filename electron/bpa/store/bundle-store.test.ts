@@ -28,7 +28,8 @@ afterEach(() => {
 let journal = true;
 
 function openStore(opts: Partial<BundleStoreOptions> = {}): BundleStore {
-  const r = createBundleStore({ path: join(dir, 'bundles.db'), maxBytes: 1 << 20, maxBundles: 100, clock, inlineMaxBytes: 64, journal, ...opts });
+  // The journal's generations rotate every 20 ms here (2.5 s in the BPA), so that timed cases stay short.
+  const r = createBundleStore({ path: join(dir, 'bundles.db'), maxBytes: 1 << 20, maxBundles: 100, clock, inlineMaxBytes: 64, journal, journalRotateMs: 20, ...opts });
   if (!r.ok) throw new Error(r.error.message);
   open.push(r.value);
   return r.value;

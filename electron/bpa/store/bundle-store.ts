@@ -32,7 +32,7 @@
  * refused at open instead of writing beside it.
  */
 import { dirname } from 'node:path';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { err, ok } from '../../../shared/errors';
 import { LIMITS } from '../../../shared/protocol/limits';
@@ -54,11 +54,16 @@ const DELETE_FLUSH_MS = 50;
 /** More deferred deletes than this are committed at once, put or no put: one transaction stays small. */
 const DELETE_FLUSH_COUNT = 4096;
 /**
- * A journal is applied to SQLite at the latest this long after its first record: long enough to gather
- * a stop-and-wait sender's bundles (5,000–10,000/s) into one transaction, short enough that lists and
- * expiry rarely have to wait for one.
+ * The journal is kept in two generations (files `-intake.old` and `-intake`): every JOURNAL_ROTATE_MS
+ * the older one is applied to SQLite in one transaction and removed, and the current one becomes the
+ * older. So a record reaches SQLite JOURNAL_ROTATE_MS to twice that after it was written, and a bundle
+ * deleted within JOURNAL_ROTATE_MS of its put never does: its row is neither inserted nor deleted, only
+ * its id goes to `seen`. That is the common case — a sender deletes a bundle 2 s after the write
+ * (contact-session.ts sentConfirmMs), a receiver 2 s after an AAP v1 delivery (delivery.ts settleMs) or
+ * at an AAP 2.0 confirmation — and the row's insert and delete were the largest part of the store's
+ * cost per 1 KiB bundle. Hence a little more than those 2 s.
  */
-const CHECKPOINT_MS = 20;
+export const JOURNAL_ROTATE_MS = 2500;
 
 interface MetaRow {
   id: string;
@@ -253,8 +258,10 @@ function deferred(ms: number, fn: () => void): { arm(): void; cancel(): void } {
   };
 }
 
-/** Where the intake journal of the database at `path` lives. */
+/** Where the intake journal of the database at `path` lives: the current generation … */
 export const journalPathOf = (path: string): string => `${path}-intake`;
+/** … and the older one, applied to SQLite at the next rotation (JOURNAL_ROTATE_MS). */
+export const olderJournalPathOf = (path: string): string => `${path}-intake.old`;
 
 /**
  * Apply what a crash left in the intake journal, in order, in one transaction: a PUT whose id is stored
@@ -263,7 +270,8 @@ export const journalPathOf = (path: string): string => `${path}-intake`;
  * recover()) and remembers the id. Returns how many records were read.
  */
 function replayJournal(db: Database.Database, path: string): number {
-  const { records } = readJournal(path);
+  // The older generation first: its records were written before the current one's.
+  const records = [...readJournal(olderJournalPathOf(path)).records, ...readJournal(journalPathOf(path)).records];
   if (records.length === 0) return 0;
   const exists = db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM seen WHERE id = ? UNION ALL SELECT 1 FROM bundles WHERE id = ?');
   const maxSeq = db.prepare<[], { seq: number | null }>('SELECT max(seq) AS seq FROM bundles');
@@ -302,6 +310,7 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
   if (!(maxBytes >= 0) || !(maxBundles >= 0)) return err('INVALID_ARGUMENT', `store limits must be non-negative (maxBytes ${maxBytes}, maxBundles ${maxBundles})`);
 
   const useJournal = durability === 'process' && options.journal !== false;
+  const rotateMs = options.journalRotateMs ?? JOURNAL_ROTATE_MS;
   let db: Database.Database;
   let blobs: BlobFiles;
   let recovery: StoreRecovery;
@@ -311,8 +320,9 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
     try {
       blobs = openBlobFiles(`${path}.blobs`, durability === 'power');
       // Replayed also when this open does not journal: an earlier run may have.
-      const journalReplayed = replayJournal(db, journalPathOf(path));
+      const journalReplayed = replayJournal(db, path);
       recovery = { ...recover(db, blobs), journalReplayed };
+      rmSync(olderJournalPathOf(path), { force: true });
       journal = openJournal(journalPathOf(path));
       if (!useJournal) {
         journal.close();
@@ -393,7 +403,7 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
   interface JournaledPut {
     readonly kind: 'put';
     readonly row: InsertRow;
-    /** Deleted before the checkpoint: not inserted then (its FORGET follows in `ops`). */
+    /** Deleted before it was applied: not inserted then (its FORGET follows, in this generation or the next). */
     deleted: boolean;
   }
   interface JournaledForget {
@@ -404,14 +414,19 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
     /** The row's blob file, removed once the checkpoint committed; 0 for none. */
     readonly fileSeq: number;
   }
-  let ops: (JournaledPut | JournaledForget)[] = [];
+  type JournaledOp = JournaledPut | JournaledForget;
+  /** The current generation's operations, in journal order … */
+  let ops: JournaledOp[] = [];
+  /** … and the older generation's, applied at the next rotation. */
+  let older: JournaledOp[] = [];
+  /** Bundle bytes held by both generations' puts. */
   let opsBytes = 0;
   /** Journaled puts not applied yet and not deleted, by id. */
   const staged = new Map<string, JournaledPut>();
   /** Ids with a journaled FORGET not applied yet (seen; their rows, if any, are gone for readers). */
-  const forgotten = new Map<string, number>();
+  const forgotten = new Map<string, JournaledForget>();
   /** Ids of journaled SEEN records not applied yet. */
-  const seenSoon = new Set<string>();
+  const seenSoon = new Map<string, JournaledForget>();
 
   const insertOrIgnore = db.prepare<InsertRow>(
     `INSERT OR IGNORE INTO bundles (id, destination, destination_node, source, created_at, expires_at, size, state, agent, next_attempt_at, contact_hint, report_flags, stored_at, seq, in_file, data)
@@ -419,17 +434,33 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
   );
   const deleteById = db.prepare<[string]>('DELETE FROM bundles WHERE id = ?');
 
-  const applyTx = db.transaction((list: readonly (JournaledPut | JournaledForget)[]) => {
-    for (const op of list) {
-      if (op.kind === 'put') {
-        if (!op.deleted) insertOrIgnore.run(...op.row);
-      } else {
-        if (op.kind === 'forget') deleteById.run(op.id);
-        remember(op.id, op.expiresAt);
+  const applyTx = db.transaction((lists: readonly (readonly JournaledOp[])[], withPending: boolean) => {
+    for (const list of lists) {
+      for (const op of list) {
+        if (op.kind === 'put') {
+          if (!op.deleted) insertOrIgnore.run(...op.row);
+        } else {
+          if (op.kind === 'forget') deleteById.run(op.id);
+          remember(op.id, op.expiresAt);
+        }
       }
     }
-    deletePending();
+    if (withPending) deletePending();
   });
+
+  /** After `list` was applied: its operations leave the in-memory views, their blob files go. */
+  function forgetApplied(list: readonly JournaledOp[]): void {
+    for (const op of list) {
+      if (op.kind === 'put') {
+        if (staged.get(op.row[0]) === op) staged.delete(op.row[0]);
+        opsBytes -= op.row[6];
+      } else {
+        const view = op.kind === 'forget' ? forgotten : seenSoon;
+        if (view.get(op.id) === op) view.delete(op.id);
+        if (op.fileSeq !== 0) removeFile(op.fileSeq);
+      }
+    }
+  }
 
   /** The FORGET records of the waiting deletes, moved into `ops` once `append` succeeded. */
   function forgetsOfPending(): { readonly buffers: Uint8Array[]; readonly commit: () => void } {
@@ -440,8 +471,9 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
       buffers,
       commit() {
         for (const row of rows) {
-          ops.push({ kind: 'forget', id: row.id, expiresAt: row.expires_at, fileSeq: row.in_file === 1 ? row.seq : 0 });
-          forgotten.set(row.id, row.expires_at);
+          const op: JournaledForget = { kind: 'forget', id: row.id, expiresAt: row.expires_at, fileSeq: row.in_file === 1 ? row.seq : 0 };
+          ops.push(op);
+          forgotten.set(row.id, op);
         }
         pending = new Map();
         pendingSoon = false;
@@ -450,29 +482,52 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
     };
   }
 
-  /** Apply the journal (and the deletes still waiting) to SQLite in one transaction, then empty it. Throws when the disk fails. */
+  /** Apply both journal generations (and the deletes still waiting) to SQLite in one transaction, then empty them. Throws when the disk fails. */
   function checkpoint(): void {
     if (journal === null) {
       flushDeletes();
       return;
     }
-    checkpointLater.cancel();
-    if (ops.length === 0 && pending.size === 0) return;
-    const applied = ops;
-    applyTx(applied);
+    rotateLater.cancel();
+    if (ops.length === 0 && older.length === 0 && pending.size === 0) return;
+    const applied = [older, ops];
+    applyTx(applied, true);
+    older = [];
     ops = [];
-    opsBytes = 0;
-    staged.clear();
-    forgotten.clear();
-    seenSoon.clear();
     journal.truncate();
-    for (const op of applied) if (op.kind === 'forget' && op.fileSeq !== 0) removeFile(op.fileSeq);
+    rmSync(olderJournalPathOf(path), { force: true });
+    for (const list of applied) forgetApplied(list);
     deleted();
   }
 
+  /**
+   * Apply the older generation, and make the current one the older (its file renamed, a new one begun).
+   * Throws when the disk fails; then nothing moved, and the next rotation or checkpoint tries again.
+   */
+  function rotate(j: IntakeJournal): void {
+    // Waiting deletes go into the current generation first, so that what is applied now is complete.
+    flushDeletes();
+    if (older.length > 0) {
+      applyTx([older], false);
+      rmSync(olderJournalPathOf(path), { force: true });
+      forgetApplied(older);
+      older = [];
+    }
+    if (ops.length === 0) return;
+    // Renamed while open (the descriptor follows the file; nothing is written through it any more).
+    renameSync(journalPathOf(path), olderJournalPathOf(path));
+    older = ops;
+    ops = [];
+    try {
+      j.close();
+    } finally {
+      journal = openJournal(journalPathOf(path));
+    }
+  }
+
   function checkpointSoon(): void {
-    if (ops.length >= LIMITS.bundleStoreJournalCheckpointOps || opsBytes >= LIMITS.bundleStoreJournalCheckpointBytes) checkpoint();
-    else checkpointLater.arm();
+    if (ops.length + older.length >= LIMITS.bundleStoreJournalCheckpointOps || opsBytes >= LIMITS.bundleStoreJournalCheckpointBytes) checkpoint();
+    else rotateLater.arm();
   }
 
   // A single put without deletes is one INSERT, its own transaction: no BEGIN and COMMIT statements around it.
@@ -507,7 +562,11 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
   // A failing disk leaves the work where it was (pending deletes, the journal): the next put, flush,
   // checkpoint, query or close tries again.
   const flushSoon = deferred(DELETE_FLUSH_MS, flushDeletes);
-  const checkpointLater = deferred(CHECKPOINT_MS, checkpoint);
+  const rotateLater = deferred(rotateMs, () => {
+    if (journal === null) return;
+    rotate(journal);
+    if (ops.length > 0 || older.length > 0) rotateLater.arm();
+  });
 
   function removeFile(seq: number): void {
     try {
@@ -804,8 +863,9 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
       const forgets = forgetsOfPending();
       journal.append([...forgets.buffers, ...forgetRecord(id, expiresAt, JOURNAL_SEEN)]);
       forgets.commit();
-      ops.push({ kind: 'seen', id, expiresAt, fileSeq: 0 });
-      seenSoon.add(id);
+      const op: JournaledForget = { kind: 'seen', id, expiresAt, fileSeq: 0 };
+      ops.push(op);
+      seenSoon.set(id, op);
       checkpointSoon();
     },
 
@@ -858,7 +918,7 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
         checkpoint();
       } finally {
         flushSoon.cancel();
-        checkpointLater.cancel();
+        rotateLater.cancel();
         journal?.close();
         db.close();
       }

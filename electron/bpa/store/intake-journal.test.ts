@@ -1,8 +1,8 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createBundleStore, journalPathOf } from './bundle-store';
+import { createBundleStore, journalPathOf, olderJournalPathOf } from './bundle-store';
 import { JOURNAL_FORGET, JOURNAL_PUT, JOURNAL_SEEN, forgetRecord, parseJournal, putRecord } from './intake-journal';
 import type { JournalPutMeta } from './intake-journal';
 import type { BundleStore } from './types';
@@ -87,8 +87,8 @@ describe('the store replays its journal at open', () => {
     for (const s of opened.splice(0)) s.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  const open = (journal = true): BundleStore => {
-    const r = createBundleStore({ path, maxBytes: 1 << 20, maxBundles: 100, clock: () => T0, journal });
+  const open = (journal = true, journalRotateMs?: number): BundleStore => {
+    const r = createBundleStore({ path, maxBytes: 1 << 20, maxBundles: 100, clock: () => T0, journal, ...(journalRotateMs === undefined ? {} : { journalRotateMs }) });
     if (!r.ok) throw new Error(r.error.message);
     opened.push(r.value);
     return r.value;
@@ -144,5 +144,46 @@ describe('the store replays its journal at open', () => {
     expect(s.recovery.journalReplayed).toBe(1);
     expect(s.get('a').ok).toBe(true);
     expect(() => readFileSync(journalPathOf(path))).toThrow();
+  });
+
+  const records = (file: string): string[] =>
+    existsSync(file) ? parseJournal(readFileSync(file)).records.map((r) => `${r.type === JOURNAL_PUT ? 'PUT' : r.type === JOURNAL_FORGET ? 'FORGET' : 'SEEN'} ${r.type === JOURNAL_PUT ? r.meta.id : r.id}`) : [];
+  const entry = (id: string): Parameters<BundleStore['put']>[0] => ({ id, destination: 'dtn://mars.dtn/smtp', source: 'dtn://earth.dtn/smtp', createdAt: T0, expiresAt: T0 + DAY, state: 'forward', reportFlags: 0, bytes: bytes(30, id.length) });
+  const until = async (cond: () => boolean): Promise<void> => {
+    const deadline = Date.now() + 5000;
+    while (!cond()) {
+      if (Date.now() > deadline) throw new Error('condition not reached');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+
+  it('two generations: a record moves to the older file at a rotation and reaches SQLite at the next', async () => {
+    const s = open(true, 100);
+    s.put(entry('a'));
+    expect(records(journalPathOf(path))).toEqual(['PUT a']);
+    expect(records(olderJournalPathOf(path))).toEqual([]);
+    await until(() => records(olderJournalPathOf(path)).length > 0);
+    expect(records(olderJournalPathOf(path))).toEqual(['PUT a']);
+    expect(records(journalPathOf(path))).toEqual([]);
+    // deleted while in the older generation: its FORGET goes to the current one
+    expect(s.delete('a')).toBe(true);
+    s.flushDeletes();
+    expect(records(journalPathOf(path))).toEqual(['FORGET a']);
+    await until(() => !existsSync(olderJournalPathOf(path)) || records(olderJournalPathOf(path)).join() === 'FORGET a');
+    expect([s.get('a').ok, s.has('a')]).toEqual([false, true]);
+    close(s);
+    const again = open();
+    expect([again.get('a').ok, again.has('a'), again.recovery.journalReplayed]).toEqual([false, true, 0]);
+  });
+
+  it('a crash with both generations on disk replays the older first, then the current', () => {
+    close(open());
+    writeFileSync(olderJournalPathOf(path), concat([...putRecord(meta('a'), bytes(10, 1)), ...putRecord(meta('b'), bytes(10, 2))]));
+    writeFileSync(journalPathOf(path), concat([...forgetRecord('a', T0 + DAY), ...putRecord(meta('c'), bytes(10, 3))]));
+    const s = open();
+    expect(s.recovery.journalReplayed).toBe(4);
+    expect([s.get('a').ok, s.get('b').ok, s.get('c').ok, s.has('a')]).toEqual([false, true, true, true]);
+    expect(existsSync(olderJournalPathOf(path))).toBe(false);
+    expect(readFileSync(journalPathOf(path)).length).toBe(0);
   });
 });

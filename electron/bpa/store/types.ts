@@ -97,10 +97,12 @@ export interface BundleStoreOptions {
   readonly maxSeenIds?: number;
   /**
    * With durability 'process': puts of inline bundles, deletes and markSeen go to the intake journal
-   * (intake-journal.ts) and reach SQLite at a checkpoint a few ms later (default true). false: every put
+   * (intake-journal.ts) and reach SQLite 2.5–5 s later, or at a checkpoint (default true). false: every put
    * commits its own SQLite transaction, as with 'power'.
    */
   readonly journal?: boolean;
+  /** How often the journal's older generation is applied to SQLite, ms (default JOURNAL_ROTATE_MS, bundle-store.ts). */
+  readonly journalRotateMs?: number;
 }
 
 /** What opening the store had to clean up after a crash. */
