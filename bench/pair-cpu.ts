@@ -1,0 +1,53 @@
+/**
+ * Where the CPU of one end-to-end transfer goes, per process (not a suite of `npm run bench`; a tool for
+ * A/B comparisons while optimising): the same pair and client as bpa.bench.ts (aap-transfer.ts,
+ * bp-nodes.ts), one run, then user and system CPU µs per bundle of BPA A, BPA B and this client, read
+ * from /proc/<pid>/stat (clock ticks of 10 ms, hence runs of thousands of bundles).
+ * Run: node bin/run-ts.js bench/pair-cpu.ts [farside|ud3tn] [payload bytes, default 1024] [count, default 10000]
+ * (ud3tn needs FARSIDE_UD3TN). FARSIDE_BENCH_BPA_NODE_ARGS passes Node options to the BPAs, e.g.
+ * "--cpu-prof --cpu-prof-dir=DIR". Prints one JSON line.
+ */
+import { readFileSync } from 'node:fs';
+import { openAapPair } from './aap-transfer';
+import { startFarsideNode, startUd3tnNode } from './bp-nodes';
+import { randomBytes } from './measure';
+
+const kind = process.argv[2] === 'ud3tn' ? 'ud3tn' : 'farside';
+const size = Number(process.argv[3] ?? 1024);
+const count = Number(process.argv[4] ?? 10_000);
+const TICK_US = 10_000;
+
+/** utime and stime of a process, in clock ticks (proc(5): fields 14 and 15). */
+function ticks(pid: number): readonly [number, number] {
+  const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
+  return [Number(fields[11]), Number(fields[12])];
+}
+
+const start = kind === 'farside' ? startFarsideNode : startUd3tnNode;
+const a = await start('dtn://earth.dtn/');
+const b = await start('dtn://mars.dtn/');
+try {
+  const pair = await openAapPair(a, b);
+  const payload = randomBytes(size, 11);
+  await pair.transfer(payload, Math.min(2000, count));
+  const [a0, b0, c0] = [ticks(a.pid), ticks(b.pid), process.cpuUsage()];
+  const seconds = await pair.transfer(payload, count);
+  const [a1, b1, c1] = [ticks(a.pid), ticks(b.pid), process.cpuUsage(c0)];
+  const perBundle = (t0: readonly [number, number], t1: readonly [number, number]): { user: number; sys: number } => ({
+    user: Math.round(((t1[0] - t0[0]) * TICK_US) / count),
+    sys: Math.round(((t1[1] - t0[1]) * TICK_US) / count),
+  });
+  console.log(
+    JSON.stringify({
+      kind,
+      size,
+      count,
+      bundlesPerS: Math.round(count / seconds),
+      cpuUsPerBundle: { a: perBundle(a0, a1), b: perBundle(b0, b1), client: { user: Math.round(c1.user / count), sys: Math.round(c1.system / count) } },
+    }),
+  );
+  await pair.close();
+} finally {
+  await a.stop();
+  await b.stop();
+}
