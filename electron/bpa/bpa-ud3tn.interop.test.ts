@@ -21,7 +21,8 @@ import { connectAgent, sameBytes, unwrap } from './test-support/agent';
 import type { TestAgent } from './test-support/agent';
 import { startFarsideBpa } from './test-support/farside-bpa';
 import type { FarsideBpa } from './test-support/farside-bpa';
-import { freePort, printLogIfTestFails, startUd3tn, ud3tnBinary } from './test-support/ud3tn';
+import { freePort } from '../test-support/processes';
+import { printLogIfTestFails, startUd3tn, ud3tnBinary } from './test-support/ud3tn';
 import type { Ud3tnNode, Ud3tnOptions } from './test-support/ud3tn';
 
 const BSMTP = ud3tnVector('aap1/bsmtp_payload.bin');

@@ -9,17 +9,14 @@
  * store and, pinned, the addresses the first one bound, so clients and peers reconnect to the same ports.
  * A child whose test worker died kills itself (EXIT_WITH_PARENT); the caller owns the store directory.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import type { AapTransport } from '../../services/aap-client/types';
-
-const FARSIDE = fileURLToPath(new URL('../../../bin/farside.js', import.meta.url));
+import { parseEventLine, spawnFarside, type EventLine } from '../../test-support/processes';
 
 /** One JSON line of the BPA's standard output (bpa.ts log events, bpa.ready, bpa.exit). */
-export type BpaLine = Readonly<Record<string, unknown>>;
+export type BpaLine = EventLine;
 
 export interface BpaProcessOptions {
   readonly nodeId: string;
@@ -85,23 +82,15 @@ function strings(v: unknown): string[] {
 }
 
 export async function startBpaProcess(o: BpaProcessOptions): Promise<BpaProcess> {
-  const proc: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--import', EXIT_WITH_PARENT, FARSIDE, ...argsOf(o)], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const pid = proc.pid;
-  if (pid === undefined) throw new Error('farside bpa: spawn failed');
-  proc.stdin.end();
+  const child = spawnFarside(argsOf(o), 'farside bpa', ['--import', EXIT_WITH_PARENT]);
+  const { proc, pid, exited } = child;
   const lines: BpaLine[] = [];
   const waiters: { event: string; match: (l: BpaLine) => boolean; resolve: (l: BpaLine) => void }[] = [];
   let stderr = '';
   proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   createInterface({ input: proc.stdout }).on('line', (text) => {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      return; // not an event line
-    }
-    if (typeof parsed !== 'object' || parsed === null) return;
-    const line = parsed as BpaLine;
+    const line = parseEventLine(text);
+    if (line === null) return;
     lines.push(line);
     for (let i = waiters.length - 1; i >= 0; i--) {
       const w = waiters[i];
@@ -111,13 +100,6 @@ export async function startBpaProcess(o: BpaProcessOptions): Promise<BpaProcess>
       }
     }
   });
-  let exitCode: number | null | undefined;
-  const exited = new Promise<number | null>((resolve) =>
-    proc.once('exit', (code) => {
-      exitCode = code;
-      resolve(code);
-    }),
-  );
 
   const waitFor = (event: string, match: (l: BpaLine) => boolean = () => true, timeoutMs = 20_000): Promise<BpaLine> => {
     const seen = lines.find((l) => l['event'] === event && match(l));
@@ -141,7 +123,7 @@ export async function startBpaProcess(o: BpaProcessOptions): Promise<BpaProcess>
       const timer = setTimeout(() => fail(`no ${event} within ${timeoutMs} ms`), timeoutMs);
       waiters.push(entry);
       // Lines already read are parsed before 'exit' settles: a line printed just before exiting still counts.
-      void exited.then(() => setTimeout(() => fail(`exited (code ${String(exitCode)}) before ${event}`), 50));
+      void exited.then(() => setTimeout(() => fail(`exited (code ${String(child.exitCode())}) before ${event}`), 50));
     });
   };
 
@@ -154,16 +136,6 @@ export async function startBpaProcess(o: BpaProcessOptions): Promise<BpaProcess>
     throw e;
   }
   let stopping: Promise<number | null> | null = null;
-  const signal = (sig: NodeJS.Signals): Promise<number | null> => {
-    if (exitCode === undefined) {
-      try {
-        process.kill(pid, sig);
-      } catch {
-        // exited in the meantime
-      }
-    }
-    return exited;
-  };
 
   const node: BpaProcess = {
     pid,
@@ -174,12 +146,12 @@ export async function startBpaProcess(o: BpaProcessOptions): Promise<BpaProcess>
     lines,
     waitFor,
     count: (event, match = () => true) => lines.filter((l) => l['event'] === event && match(l)).length,
-    stop: () => (stopping ??= signal('SIGTERM')),
+    stop: () => (stopping ??= child.signal('SIGTERM')),
     async kill() {
-      await signal('SIGKILL');
+      await child.signal('SIGKILL');
     },
     async restart() {
-      if (exitCode === undefined) throw new Error(`farside bpa ${o.nodeId} (pid ${pid}) is still running`);
+      if (child.exitCode() === undefined) throw new Error(`farside bpa ${o.nodeId} (pid ${pid}) is still running`);
       return startBpaProcess({ ...o, aap: node.aap, aap2: node.aap2, cla: node.cla });
     },
     stderr: () => stderr,

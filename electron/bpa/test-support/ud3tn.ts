@@ -10,12 +10,12 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
 import type { NetConnectOpts } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onTestFailed } from 'vitest';
 import type { AapTransport } from '../../services/aap-client/types';
+import { LOOPBACK, canConnect, exited, freePort, signal, sleep } from '../../test-support/processes';
 
 /** The binary under test, or undefined: interop suites use `describe.skipIf(!ud3tnBinary)`. */
 export const ud3tnBinary: string | undefined = process.env['FARSIDE_UD3TN'] || undefined;
@@ -70,7 +70,6 @@ export interface Ud3tnNode {
   stop(graceMs?: number): Promise<void>;
 }
 
-const LOOPBACK = '127.0.0.1';
 const DIR_PREFIX = 'farside-ud3tn-';
 const LOG_FILE = 'ud3tn.log';
 /** Who started the node in this directory: { owner: test process pid, pid: uD3TN's pid }. */
@@ -87,11 +86,7 @@ function installExitHook(): void {
   // Runs when the test worker exits for any reason; only synchronous work is possible here.
   process.on('exit', () => {
     for (const [pid, dir] of live) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
+      signal(pid, 'SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     }
   });
@@ -134,50 +129,12 @@ function sweepStale(): void {
   }
 }
 
-/** A port that was free a moment ago (bound to port 0, read back, released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, LOOPBACK, () => {
-      const a = s.address();
-      const port = a !== null && typeof a === 'object' ? a.port : 0;
-      s.close(() => (port > 0 ? resolve(port) : reject(new Error('no port assigned'))));
-    });
-  });
-}
-
-function canConnect(target: NetConnectOpts): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createConnection(target);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function exitedPromise(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
 async function signalAndWait(child: ChildProcess, graceMs: number): Promise<void> {
-  const done = exitedPromise(child);
+  const done = exited(child);
   const pid = child.pid;
   if (pid === undefined) return;
-  const send = (sig: NodeJS.Signals): void => {
-    try {
-      process.kill(pid, sig);
-    } catch {
-      // exited in the meantime
-    }
-  };
-  if (child.exitCode === null && child.signalCode === null) send('SIGTERM');
-  const timer = setTimeout(() => send('SIGKILL'), graceMs);
+  if (child.exitCode === null && child.signalCode === null) signal(pid, 'SIGTERM');
+  const timer = setTimeout(() => signal(pid, 'SIGKILL'), graceMs);
   await done;
   clearTimeout(timer);
 }
@@ -223,7 +180,7 @@ async function attempt(binary: string, opts: Ud3tnOptions, dir: string): Promise
   }
   const pid = child.pid;
   if (pid === undefined) {
-    await exitedPromise(child).catch(() => undefined);
+    await exited(child).catch(() => undefined);
     throw new Error(`could not start ${binary}`);
   }
   child.on('error', () => undefined);
@@ -281,7 +238,7 @@ async function attempt(binary: string, opts: Ud3tnOptions, dir: string): Promise
   for (const port of Object.values(claPorts)) targets.push({ host: LOOPBACK, port });
   for (;;) {
     if (node.exit() !== null) return { node, ready: false };
-    const up = await Promise.all(targets.map(canConnect));
+    const up = await Promise.all(targets.map((t) => canConnect(t)));
     if (up.every(Boolean)) return { node, ready: true };
     if (Date.now() > deadline) return { node, ready: false };
     await sleep(25);

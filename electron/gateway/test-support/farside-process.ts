@@ -8,16 +8,12 @@
  *
  * A process-exit hook SIGKILLs whatever a failed test left running; the caller owns the directories.
  */
-import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-
-const FARSIDE = fileURLToPath(new URL('../../../bin/farside.js', import.meta.url));
+import { parseEventLine, signal, spawnFarside, type EventLine } from '../../test-support/processes';
 
 /** One event line of the child's standard output. */
-export type FarsideLine = Readonly<Record<string, unknown>>;
+export type FarsideLine = EventLine;
 
 export interface FarsideProcessOptions {
   /** The command line after `farside`, e.g. ['gateway', '--config', FILE]. */
@@ -57,23 +53,15 @@ function installExitHook(): void {
   hookInstalled = true;
   // the worker is exiting, perhaps after a failed test: only synchronous work is possible here
   process.on('exit', () => {
-    for (const pid of live) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    for (const pid of live) signal(pid, 'SIGKILL');
   });
 }
 
 export async function startFarsideProcess(o: FarsideProcessOptions): Promise<FarsideProcess> {
   installExitHook();
-  const proc: ChildProcessWithoutNullStreams = spawn(process.execPath, [FARSIDE, ...o.args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const pid = proc.pid;
-  if (pid === undefined) throw new Error(`farside ${o.args.join(' ')}: spawn failed`);
+  const child = spawnFarside(o.args, `farside ${o.args.join(' ')}`, [], () => live.delete(child.pid));
+  const { proc, pid, exited } = child;
   live.add(pid);
-  proc.stdin.end();
   const lines: FarsideLine[] = [];
   let stderr = '';
   let onReady: ((l: FarsideLine) => void) | null = null;
@@ -86,37 +74,12 @@ export async function startFarsideProcess(o: FarsideProcessOptions): Promise<Far
   });
   createInterface({ input: proc.stdout }).on('line', (text) => {
     keep(text);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      return; // not an event line
-    }
-    if (typeof parsed !== 'object' || parsed === null) return;
-    const line = parsed as FarsideLine;
+    const line = parseEventLine(text);
+    if (line === null) return;
     o.onLine?.(line);
     lines.push(line);
     if (line['event'] === o.readyEvent) onReady?.(line);
   });
-  let exitCode: number | null | undefined;
-  const exited = new Promise<number | null>((resolve) =>
-    proc.once('exit', (code) => {
-      live.delete(pid);
-      exitCode = code;
-      resolve(code);
-    }),
-  );
-  const signal = (sig: NodeJS.Signals): Promise<number | null> => {
-    if (exitCode === undefined) {
-      try {
-        process.kill(pid, sig);
-      } catch {
-        // exited in the meantime
-      }
-    }
-    return exited;
-  };
-
   const timeoutMs = o.startTimeoutMs ?? 30_000;
   const ready = await new Promise<FarsideLine | string>((resolve) => {
     const timer = setTimeout(() => resolve(`no ${o.readyEvent} within ${timeoutMs} ms`), timeoutMs);
@@ -134,7 +97,7 @@ export async function startFarsideProcess(o: FarsideProcessOptions): Promise<Far
   });
   onReady = null;
   if (typeof ready === 'string') {
-    await signal('SIGKILL');
+    await child.signal('SIGKILL');
     throw new Error(`farside ${o.args.join(' ')} (pid ${pid}): ${ready}; stderr: ${stderr.slice(-2000)}`);
   }
 
@@ -144,12 +107,12 @@ export async function startFarsideProcess(o: FarsideProcessOptions): Promise<Far
     ready,
     lines,
     count: (event, match = () => true) => lines.filter((l) => l['event'] === event && match(l)).length,
-    stop: () => (stopping ??= signal('SIGTERM')),
+    stop: () => (stopping ??= child.signal('SIGTERM')),
     async kill() {
-      await signal('SIGKILL');
+      await child.signal('SIGKILL');
     },
     async restart() {
-      if (exitCode === undefined) throw new Error(`farside ${o.args.join(' ')} (pid ${pid}) is still running`);
+      if (child.exitCode() === undefined) throw new Error(`farside ${o.args.join(' ')} (pid ${pid}) is still running`);
       return startFarsideProcess(o);
     },
     stderr: () => stderr,

@@ -5,38 +5,13 @@
  * Why zombies matter here: a daemon's children are re-parented when the daemon exits, and until the new
  * parent reaps them `kill -0 PID` still succeeds on the zombie. A zombie runs nothing and holds no port, so
  * "gone" below means "no /proc entry, or state Z" (environment.md §2.3).
+ *
+ * Ports, connecting and signalling are electron/test-support/processes.ts's, re-exported for the stack.
  */
-import type { ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { canConnect, signal, sleep } from '../../../test-support/processes';
 
-export const LOOPBACK = '127.0.0.1';
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** A port that was free a moment ago: listen on 0, read it, close (environment.md §7; callers retry on a bind race). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, LOOPBACK, () => {
-      const a = s.address();
-      const port = a !== null && typeof a === 'object' ? a.port : 0;
-      s.close(() => (port > 0 ? resolve(port) : reject(new Error('no port assigned'))));
-    });
-  });
-}
-
-export function canConnect(port: number, host = LOOPBACK): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createConnection({ host, port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
+export { LOOPBACK, canConnect, exited, freePort, signal, sleep } from '../../../test-support/processes';
 
 /**
  * Poll until the port accepts connections (true) or `timeoutMs` passed or `stillRunning()` turned false
@@ -107,19 +82,6 @@ export async function waitGone(pids: readonly number[], timeoutMs: number): Prom
     if (pids.every((p) => !isRunning(p))) return true;
     if (Date.now() >= deadline) return false;
     await sleep(20);
-  }
-}
-
-export function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
-export function signal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    // already gone
   }
 }
 
