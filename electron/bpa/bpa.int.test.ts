@@ -15,11 +15,11 @@ import { encodeHopCount } from '../../shared/protocol/bpv7/extension-blocks';
 import type { Bundle, CanonicalBlock } from '../../shared/protocol/bpv7/types';
 import { AAP2_RESPONSE_STATUS, createAap2Decoder, encodeAap2AduParts, encodeAap2Message, encodeAap2Response, type Aap2DecodeStep } from '../../shared/protocol/aap2';
 import { encodeMtcpFrame } from '../../shared/protocol/mtcp';
-import { createAapClient } from '../services/aap-client/client';
 import type { AapClient, ReceivedBundle } from '../services/aap-client/types';
 import { resolveBpaConfig, type BpaConfigInput } from './config';
 import type { PlanCommand } from './router/types';
 import { startBpa, type RunningBpa } from './start-bpa';
+import { connectTestClient, takeBundles } from './test-support/agent';
 import type { LogEvent } from './types';
 
 interface Node {
@@ -74,38 +74,9 @@ async function startNode(nodeId: string, extra: BpaConfigInput = {}): Promise<No
   };
 }
 
-async function client(aap: string, agentId: string): Promise<AapClient> {
-  const [, host, port] = aap.split(':') as [string, string, string];
-  const c = createAapClient({
-    transport: { kind: 'tcp', host, port: Number(port) },
-    protocol: 'aap1',
-    agentId,
-    requestTimeoutMs: 10_000,
-    reconnect: { initialMs: 50, maxMs: 500 },
-    log: () => undefined,
-  });
-  cleanups.push(() => c.close());
-  const r = await c.connect();
-  if (!r.ok) throw new Error(r.error.message);
-  return c;
-}
+const client = (aap: string, agentId: string): Promise<AapClient> => connectTestClient(aap, agentId, (f) => cleanups.push(f));
 
-async function take(c: AapClient, n: number, timeoutMs = 20_000): Promise<ReceivedBundle[]> {
-  const out: ReceivedBundle[] = [];
-  const it = c.bundles();
-  const deadline = setTimeout(() => void it.return?.(), timeoutMs);
-  try {
-    while (out.length < n) {
-      const next = await it.next();
-      if (next.done === true) break;
-      out.push(next.value);
-    }
-  } finally {
-    clearTimeout(deadline);
-  }
-  if (out.length < n) throw new Error(`expected ${n} bundles, got ${out.length}`);
-  return out;
-}
+const take = (c: AapClient, n: number, timeoutMs = 20_000): Promise<ReceivedBundle[]> => takeBundles(c, n, timeoutMs);
 
 async function until(predicate: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

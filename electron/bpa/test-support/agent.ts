@@ -1,9 +1,11 @@
 /**
- * An application on a node for the interop tier: Farside's AAP client connected and registered, with
- * its received bundles taken one at a time under a deadline. The same helper drives a uD3TN node and a
- * Farside BPA, since both speak AAP v1 and AAP 2.0.
+ * An application on a node for the interop and integration tiers: Farside's AAP client connected and
+ * registered, with its received bundles taken one at a time under a deadline. The same helper drives a
+ * uD3TN node and a Farside BPA, since both speak AAP v1 and AAP 2.0. The client setup and bundle taking
+ * underneath are exported for the integration tests that use the client directly.
  */
 import { createAapClient } from '../../services/aap-client/client';
+import { parseAapAddress } from '../../services/aap-client/transport';
 import type { AapClient, AapProtocol, AapTransport, ReceivedBundle } from '../../services/aap-client/types';
 
 export interface TestAgent {
@@ -29,17 +31,67 @@ export function unwrap<T>(r: { ok: true; value: T } | { ok: false; error: { code
   return r.value;
 }
 
-export async function connectAgent(opts: TestAgentOptions): Promise<TestAgent> {
-  const client = createAapClient({
+export interface TestClientOptions extends TestAgentOptions {
+  readonly receive?: boolean;
+}
+
+/** Farside's AAP client as the tests set it up: AAP v1 unless told, 10 s requests, reconnect 50…500 ms, no log. */
+export function createTestClient(opts: TestClientOptions): AapClient {
+  return createAapClient({
     transport: opts.transport,
     protocol: opts.protocol ?? 'aap1',
     agentId: opts.agentId,
-    // uD3TN keeps nothing for an agent that is not connected (ud3tn-behaviour.md §11): receive from the start.
-    receive: true,
+    ...(opts.receive === undefined ? {} : { receive: opts.receive }),
     requestTimeoutMs: opts.requestTimeoutMs ?? 10_000,
     reconnect: { initialMs: 50, maxMs: 500 },
     log: () => undefined,
   });
+}
+
+/**
+ * createTestClient on a BPA's AAP address ("tcp:HOST:PORT", "unix:PATH"), connected; its close() is
+ * handed to `defer` first (the test's cleanups), so it is closed even when connecting fails.
+ */
+export async function connectTestClient(
+  address: string,
+  agentId: string,
+  defer: (cleanup: () => Promise<void>) => void,
+  opts: Omit<TestClientOptions, 'transport' | 'agentId'> = {},
+): Promise<AapClient> {
+  const transport = parseAapAddress(address);
+  if (!transport.ok) throw new Error(transport.error.message);
+  const c = createTestClient({ ...opts, transport: transport.value, agentId });
+  defer(() => c.close());
+  const r = await c.connect();
+  if (!r.ok) throw new Error(r.error.message);
+  return c;
+}
+
+/**
+ * The next `n` bundles the client receives, or an error after `timeoutMs`. `release` ends the iteration
+ * afterwards, so an AAP 2.0 node hears SUCCESS for the last one too.
+ */
+export async function takeBundles(c: AapClient, n: number, timeoutMs: number, release = false): Promise<ReceivedBundle[]> {
+  const out: ReceivedBundle[] = [];
+  const it = c.bundles();
+  const deadline = setTimeout(() => void it.return?.(), timeoutMs);
+  try {
+    while (out.length < n) {
+      const next = await it.next();
+      if (next.done === true) break;
+      out.push(next.value);
+    }
+  } finally {
+    clearTimeout(deadline);
+    if (release) await it.return?.();
+  }
+  if (out.length < n) throw new Error(`expected ${n} bundles, got ${out.length}`);
+  return out;
+}
+
+export async function connectAgent(opts: TestAgentOptions): Promise<TestAgent> {
+  // uD3TN keeps nothing for an agent that is not connected (ud3tn-behaviour.md §11): receive from the start.
+  const client = createTestClient({ ...opts, receive: true });
   const connected = await client.connect();
   if (!connected.ok) {
     await client.close();

@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAapClient } from '../../services/aap-client/client';
-import type { AapClient } from '../../services/aap-client/types';
+import { connectTestClient } from '../../bpa/test-support/agent';
 
 const FARSIDE = fileURLToPath(new URL('../../../bin/farside.js', import.meta.url));
 
@@ -64,21 +63,6 @@ function farsideBpa(args: string[]): Child {
   return { proc, lines, ready, exited, waitFor };
 }
 
-async function aapClient(address: string, agentId: string): Promise<AapClient> {
-  const [, host, port] = address.split(':') as [string, string, string];
-  const c = createAapClient({
-    transport: { kind: 'tcp', host, port: Number(port) },
-    protocol: 'aap1',
-    agentId,
-    requestTimeoutMs: 10_000,
-    reconnect: { initialMs: 50, maxMs: 500 },
-    log: () => undefined,
-  });
-  cleanups.push(() => c.close());
-  const r = await c.connect();
-  if (!r.ok) throw new Error(r.error.message);
-  return c;
-}
 
 function tempDir(): string {
   const d = mkdtempSync(join(tmpdir(), 'farside-cli-bpa-'));
@@ -97,7 +81,7 @@ describe('farside bpa (child process)', () => {
     expect(aap).toMatch(/^tcp:127\.0\.0\.1:[1-9][0-9]*$/);
     expect((ready['cla'] as string[])[0]).toMatch(/^mtcp:127\.0\.0\.1:[1-9][0-9]*$/);
 
-    const c = await aapClient(aap as string, 'pipe');
+    const c = await connectTestClient(aap as string, 'pipe', (f) => cleanups.push(f));
     const sent = await c.send('dtn://earth.dtn/echo', new TextEncoder().encode('ping'));
     expect(sent.ok).toBe(true);
     const echoed = await c.bundles().next();

@@ -15,9 +15,8 @@ import type { StatusReport } from '../../../shared/protocol/bpv7/status-report';
 import { resolveBpaConfig } from '../../bpa/config';
 import { startBpa } from '../../bpa/start-bpa';
 import type { RunningBpa } from '../../bpa/start-bpa';
+import { connectTestClient, takeBundles } from '../../bpa/test-support/agent';
 import type { LogEvent } from '../../bpa/types';
-import { createAapClient } from './client';
-import { parseAapAddress } from './transport';
 import type { AapClient, AapProtocol, ReceivedBundle } from './types';
 
 interface Node {
@@ -63,34 +62,11 @@ async function twoNodes(): Promise<{ earth: Node; mars: Node }> {
   return { earth, mars };
 }
 
-async function connected(address: string, protocol: AapProtocol, agentId: string): Promise<AapClient> {
-  const transport = parseAapAddress(address);
-  if (!transport.ok) throw new Error(transport.error.message);
-  const c = createAapClient({ transport: transport.value, protocol, agentId, receive: true, requestTimeoutMs: 5000, reconnect: { initialMs: 50, maxMs: 500 }, log: () => undefined });
-  cleanups.push(() => c.close());
-  const r = await c.connect();
-  if (!r.ok) throw new Error(r.error.message);
-  return c;
-}
+const connected = (address: string, protocol: AapProtocol, agentId: string): Promise<AapClient> =>
+  connectTestClient(address, agentId, (f) => cleanups.push(f), { protocol, receive: true, requestTimeoutMs: 5000 });
 
-async function take(c: AapClient, n: number, timeoutMs = 10_000): Promise<ReceivedBundle[]> {
-  const out: ReceivedBundle[] = [];
-  const it = c.bundles();
-  const deadline = setTimeout(() => void it.return?.(), timeoutMs);
-  try {
-    while (out.length < n) {
-      const next = await it.next();
-      if (next.done === true) break;
-      out.push(next.value);
-    }
-  } finally {
-    clearTimeout(deadline);
-    // done with them: the node hears SUCCESS for the last one too (AAP 2.0)
-    await it.return?.();
-  }
-  if (out.length < n) throw new Error(`expected ${n} bundles, got ${out.length}`);
-  return out;
-}
+// done with them: the node hears SUCCESS for the last one too (AAP 2.0)
+const take = (c: AapClient, n: number, timeoutMs = 10_000): Promise<ReceivedBundle[]> => takeBundles(c, n, timeoutMs, true);
 
 function reportOf(b: ReceivedBundle): StatusReport {
   const rec = decodeAdminRecord(b.payload);
