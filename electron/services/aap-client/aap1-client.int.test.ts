@@ -9,10 +9,10 @@ import { dirname } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeAapBundleId, encodeAapMessage, type AapMessage } from '../../../shared/protocol/aap';
 import { ud3tnVector } from '../../../shared/test-support/vectors';
-import { createAapClient } from './client';
+import { nextBundle, scriptedClient, until } from './test-support/scripted-client';
 import { startScriptedNode, type NodeConnection, type ScriptedNode } from './test-support/scripted-node';
 import { ud3tnAap1, type Aap1Hooks, type Aap1Node } from './test-support/ud3tn-aap1';
-import type { AapClient, AapClientLogEvent, AapClientOptions, ReceivedBundle } from './types';
+import type { AapClient, AapClientLogEvent, AapClientOptions } from './types';
 
 const v = (name: string): Uint8Array => ud3tnVector(`aap1/${name}`);
 const BSMTP = v('bsmtp_payload.bin');
@@ -49,37 +49,14 @@ async function nodeWith(kind: 'tcp' | 'unix', behaviour: Aap1Node): Promise<Scri
   return node;
 }
 
-function clientFor(node: ScriptedNode, extra: Partial<AapClientOptions> = {}): { client: AapClient; logs: AapClientLogEvent[] } {
-  const logs: AapClientLogEvent[] = [];
-  const client = createAapClient({
-    transport: node.transport,
-    protocol: 'aap1',
-    requestTimeoutMs: 1000,
-    reconnect: { initialMs: 20, maxMs: 200 },
-    log: (e) => logs.push(e),
-    ...extra,
-  });
-  cleanups.push(() => client.close());
-  return { client, logs };
-}
+const clientFor = (node: ScriptedNode, extra: Partial<AapClientOptions> = {}): { client: AapClient; logs: AapClientLogEvent[] } =>
+  scriptedClient(node, 'aap1', (f) => cleanups.push(f), extra);
 
 function sameBytes(a: Uint8Array, b: Uint8Array): void {
   expect(Buffer.from(a).toString('hex')).toBe(Buffer.from(b).toString('hex'));
 }
 
-async function until(cond: () => boolean, timeoutMs = 3000): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-async function take(it: AsyncIterator<ReceivedBundle>): Promise<ReceivedBundle> {
-  const r = await it.next();
-  if (r.done) throw new Error('bundle stream ended');
-  return r.value;
-}
+const take = nextBundle;
 
 describe.each(['tcp', 'unix'] as const)('AAP v1 client over %s', (kind) => {
   it('replays earth-smtp: WELCOME, REGISTER/ACK, SENDBUNDLE/SENDCONFIRM → bundle ID 848946032538/1, PING/ACK', async () => {

@@ -5,10 +5,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ud3tnVector } from '../../../shared/test-support/vectors';
-import { createAapClient } from './client';
 import { replayNode, type ReplayStep } from './test-support/replay-node';
+import { nextBundle, scriptedClient, until } from './test-support/scripted-client';
 import { startScriptedNode, type ScriptedNode } from './test-support/scripted-node';
-import type { AapClient, AapClientLogEvent, AapClientOptions, ReceivedBundle } from './types';
+import type { AapClient, AapClientLogEvent, AapClientOptions } from './types';
 
 const v = (name: string): Uint8Array => ud3tnVector(`aap2/${name}`);
 const cat = (...parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts));
@@ -44,35 +44,12 @@ async function start(kind: 'tcp' | 'unix', behaviour: ReturnType<typeof replayNo
   return node;
 }
 
-function clientFor(node: ScriptedNode, extra: Partial<AapClientOptions>): { client: AapClient; logs: AapClientLogEvent[] } {
-  const logs: AapClientLogEvent[] = [];
-  const client = createAapClient({
-    transport: node.transport,
-    protocol: 'aap2',
-    requestTimeoutMs: 1000,
-    reconnect: { initialMs: 20, maxMs: 200 },
-    log: (e) => logs.push(e),
-    ...extra,
-  });
-  cleanups.push(() => client.close());
-  return { client, logs };
-}
-
-async function until(cond: () => boolean, timeoutMs = 3000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const clientFor = (node: ScriptedNode, extra: Partial<AapClientOptions> = {}): { client: AapClient; logs: AapClientLogEvent[] } =>
+  scriptedClient(node, 'aap2', (f) => cleanups.push(f), extra);
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function take(it: AsyncIterator<ReceivedBundle>): Promise<ReceivedBundle> {
-  const r = await it.next();
-  if (r.done) throw new Error('bundle stream ended');
-  return r.value;
-}
+const take = nextBundle;
 
 describe.each(['unix', 'tcp'] as const)('AAP 2.0 client over %s', (kind) => {
   it('replays earth-sender byte for byte: config, ADU → bundle ID 848946050699/1 from bundle_headers, Keepalive → ACK', async () => {
