@@ -9,8 +9,8 @@ import { startConfigAgent, startEchoAgent } from '../agents';
 import type { LogEvent } from '../types';
 import { createAapServer } from './aap-server';
 import { createFakeAgentHost, type FakeAgentHost } from './test-support/fake-agent-host';
-import { connectRaw, type RawClient, type RawTarget } from './test-support/raw-client';
-import { listenOn, type Transport } from './test-support/serve';
+import type { RawClient, RawTarget } from './test-support/raw-client';
+import { serveRaw, type Transport } from './test-support/serve';
 
 const EARTH = 'dtn://earth.dtn/';
 const MARS = 'dtn://mars.dtn/';
@@ -41,22 +41,8 @@ async function startNode(transport: Transport, nodeId: string, time = 1, readTim
   const host = createFakeAgentHost({ nodeId, clock: () => time });
   const events: LogEvent[] = [];
   const server = createAapServer({ host, log: (e) => events.push(e), readTimeoutMs });
-  const { target, cleanup } = await listenOn(server, transport);
-  const clients: RawClient[] = [];
-  cleanups.push(async () => {
-    clients.forEach((c) => c.end());
-    await cleanup();
-  });
-  return {
-    host,
-    target,
-    events,
-    async connect() {
-      const c = await connectRaw(target);
-      clients.push(c);
-      return c;
-    },
-  };
+  const { target, connect } = await serveRaw(server, transport, (f) => cleanups.push(f));
+  return { host, target, events, connect };
 }
 
 /**

@@ -9,8 +9,8 @@ import { ascii, fromHex, haveVectors, hex, ud3tnVector, ud3tnVectorNames } from 
 import type { DeliveredAdu, LogEvent } from '../types';
 import { createAap2Server, type Aap2KeepaliveCheck } from './aap2-server';
 import { createFakeAgentHost, type FakeAgentHost } from './test-support/fake-agent-host';
-import { connectRaw, type RawClient } from './test-support/raw-client';
-import { listenOn, type Transport } from './test-support/serve';
+import type { RawClient } from './test-support/raw-client';
+import { serveRaw, type Transport } from './test-support/serve';
 
 const EARTH = 'dtn://earth.dtn/';
 const MARS = 'dtn://mars.dtn/';
@@ -50,21 +50,8 @@ async function startNode(
     readTimeoutMs: opts.readTimeoutMs ?? 300,
     ...(opts.maxPayload === undefined ? {} : { maxPayload: opts.maxPayload }),
   });
-  const { target, cleanup } = await listenOn(server, transport);
-  const clients: RawClient[] = [];
-  cleanups.push(async () => {
-    clients.forEach((c) => c.end());
-    await cleanup();
-  });
-  return {
-    host,
-    events,
-    async connect() {
-      const c = await connectRaw(target);
-      clients.push(c);
-      return c;
-    },
-  };
+  const { connect } = await serveRaw(server, transport, (f) => cleanups.push(f));
+  return { host, events, connect };
 }
 
 /** Write client→node files, read and compare node→client files; `before[file]` runs first. */

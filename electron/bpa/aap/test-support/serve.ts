@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Listeners } from '../listeners';
-import type { RawTarget } from './raw-client';
+import { connectRaw, type RawClient, type RawTarget } from './raw-client';
 
 export type Transport = 'tcp' | 'unix';
 
@@ -23,6 +23,31 @@ export async function listenOn(server: Listeners, transport: Transport): Promise
     cleanup: async () => {
       await server.close();
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * listenOn, plus raw clients connected to it: the cleanup handed to `defer` (the test's cleanups) ends
+ * every client connected so far, then closes the server.
+ */
+export async function serveRaw(
+  server: Listeners,
+  transport: Transport,
+  defer: (cleanup: () => Promise<void>) => void,
+): Promise<{ target: RawTarget; connect(): Promise<RawClient> }> {
+  const { target, cleanup } = await listenOn(server, transport);
+  const clients: RawClient[] = [];
+  defer(async () => {
+    clients.forEach((c) => c.end());
+    await cleanup();
+  });
+  return {
+    target,
+    async connect() {
+      const c = await connectRaw(target);
+      clients.push(c);
+      return c;
     },
   };
 }
