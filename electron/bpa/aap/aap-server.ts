@@ -48,6 +48,7 @@ import {
 import { LIMITS } from '../../../shared/protocol/limits';
 import type { AgentHost, AgentSink, DeliveredAdu, Log } from '../types';
 import { agentEid, isBuiltinAgentEid } from './agent-id';
+import { openAapConnection } from './connection';
 import { checkDestination } from './destination';
 import { createListeners, type Listeners } from './listeners';
 import { writeParts } from './write-parts';
@@ -73,8 +74,6 @@ function fixed(message: AapMessage): Uint8Array {
 const ACK = fixed({ type: 'ACK' });
 const NACK = fixed({ type: 'NACK' });
 
-let connectionCounter = 0;
-
 export function createAapServer(options: AapServerOptions): AapServer {
   const { host, log } = options;
   const maxPayload = options.maxPayload ?? LIMITS.aapDefaultMaxPayload;
@@ -82,17 +81,24 @@ export function createAapServer(options: AapServerOptions): AapServer {
   const welcome = encodeAapMessage({ type: 'WELCOME', eid: host.nodeId });
 
   function serve(socket: Socket): void {
-    const conn = `aap1#${++connectionCounter}`;
     const decoder = createAapDecoder({ maxPayload, recovery: 'skip-byte' });
-    let registration: { readonly eid: string; release(): void } | null = null;
-    let closed = false;
-    let pumping = false;
-    let readTimer: NodeJS.Timeout | undefined;
+    const c = openAapConnection(socket, {
+      protocol: 'aap',
+      log,
+      readTimeoutMs,
+      onData(bytes) {
+        decoder.push(bytes);
+        void pump();
+      },
+      onReadTimeout() {
+        send(NACK);
+        shut('message unfinished after read timeout', { buffered: decoder.buffered, timeoutMs: readTimeoutMs });
+      },
+    });
+    const { conn, send, shut } = c;
     /** Consecutive undecodable bytes, logged as one line when the run ends (a flood logs once). */
     let garbage = 0;
     let firstGarbage: FarsideError | null = null;
-
-    log({ event: 'aap.connected', conn, remote: socket.remoteAddress ?? 'unix' });
 
     const sink: AgentSink = {
       deliver: (adu) => deliver(adu),
@@ -101,34 +107,13 @@ export function createAapServer(options: AapServerOptions): AapServer {
     };
 
     function deliver(adu: DeliveredAdu): Promise<boolean> {
-      if (closed) return Promise.resolve(false);
+      if (c.closed) return Promise.resolve(false);
       const parts = encodeAapMessageParts({ type: adu.isBibe === true ? 'RECVBIBE' : 'RECVBUNDLE', eid: adu.source, payload: adu.payload });
       if (!parts.ok) {
         log({ event: 'aap.deliver_failed', conn, source: adu.source, error: toLogFormat(parts.error) });
         return Promise.resolve(false);
       }
       return writeParts(socket, parts.value);
-    }
-
-    function send(bytes: Uint8Array): void {
-      if (!closed) socket.write(bytes);
-    }
-
-    function release(): void {
-      if (registration === null) return;
-      registration.release();
-      log({ event: 'aap.deregistered', conn, eid: registration.eid });
-      registration = null;
-    }
-
-    /** End the connection after the bytes already written (e.g. a final NACK). */
-    function shut(reason: string, fields: Record<string, string | number> = {}): void {
-      if (closed) return;
-      log({ event: 'aap.closing', conn, reason, ...fields });
-      closed = true;
-      clearTimeout(readTimer);
-      release();
-      socket.destroySoon();
     }
 
     /** Answer a run of undecodable bytes (one NACK each, written at once) and log it as one line. */
@@ -141,7 +126,7 @@ export function createAapServer(options: AapServerOptions): AapServer {
     }
 
     function register(agentId: string): void {
-      release();
+      c.release();
       const eid = agentEid(host.nodeId, agentId);
       if (!eid.ok || isBuiltinAgentEid(host.nodeId, eid.value)) {
         log({ event: 'aap.register_refused', conn, agentId, reason: eid.ok ? 'built-in agent' : toLogFormat(eid.error) });
@@ -154,12 +139,13 @@ export function createAapServer(options: AapServerOptions): AapServer {
         send(NACK);
         return;
       }
-      registration = { eid: eid.value, release: r.value.release };
+      c.register({ eid: eid.value, release: r.value.release });
       log({ event: 'aap.registered', conn, eid: eid.value });
       send(ACK);
     }
 
     async function submit(message: AapMessageOf<'SENDBUNDLE'> | AapMessageOf<'SENDBIBE'>): Promise<void> {
+      const registration = c.registration;
       if (registration === null) {
         log({ event: 'aap.send_refused', conn, reason: 'not registered' });
         send(NACK);
@@ -223,69 +209,26 @@ export function createAapServer(options: AapServerOptions): AapServer {
     }
 
     /** Decode and answer everything buffered, one request at a time, in order. */
-    async function pump(): Promise<void> {
-      if (pumping) return;
-      pumping = true;
-      socket.cork();
-      try {
-        while (!closed) {
-          const step = decoder.next();
-          if (step.kind === 'need-more') break;
-          if (step.kind === 'error') {
-            onDecodeError(step.error);
-            continue;
+    function pump(): Promise<void> {
+      return c.pump(
+        async () => {
+          while (!c.closed) {
+            const step = decoder.next();
+            if (step.kind === 'need-more') break;
+            if (step.kind === 'error') {
+              onDecodeError(step.error);
+              continue;
+            }
+            flushGarbage();
+            const pending = handle(step.message);
+            if (pending !== undefined) await c.hold(pending);
           }
           flushGarbage();
-          const pending = handle(step.message);
-          if (pending !== undefined) {
-            // Hold reading (TCP backpressure) while the processor works; replies keep their order.
-            socket.uncork();
-            socket.pause();
-            await pending;
-            if (!closed) socket.resume();
-            socket.cork();
-          }
-        }
-        flushGarbage();
-      } catch (e) {
-        log({ event: 'aap.internal_error', conn, message: e instanceof Error ? e.message : String(e) });
-        send(NACK);
-        shut('internal error');
-      } finally {
-        socket.uncork();
-        pumping = false;
-      }
-      if (closed) return;
-      if (decoder.buffered > 0) armReadTimer();
-      if (socket.writableNeedDrain) {
-        // The client does not read its replies: stop reading its requests until it does.
-        socket.pause();
-        socket.once('drain', () => {
-          if (!closed && !pumping) socket.resume();
-        });
-      }
+        },
+        () => send(NACK),
+        () => decoder.buffered > 0,
+      );
     }
-
-    function armReadTimer(): void {
-      clearTimeout(readTimer);
-      readTimer = setTimeout(() => {
-        send(NACK);
-        shut('message unfinished after read timeout', { buffered: decoder.buffered, timeoutMs: readTimeoutMs });
-      }, readTimeoutMs);
-    }
-
-    socket.on('data', (chunk: Buffer) => {
-      clearTimeout(readTimer);
-      decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-      void pump();
-    });
-    socket.on('error', (e) => log({ event: 'aap.socket_error', conn, message: e.message }));
-    socket.on('close', () => {
-      closed = true;
-      clearTimeout(readTimer);
-      release();
-      log({ event: 'aap.disconnected', conn });
-    });
 
     if (!welcome.ok) {
       shut('node ID does not encode', { error: toLogFormat(welcome.error) });

@@ -65,6 +65,7 @@ import { formatEid, parseEid } from '../../../shared/protocol/bpv7/eid';
 import { LIMITS } from '../../../shared/protocol/limits';
 import type { AgentHost, AgentSink, DeliveredAdu, Log, ReportRequest } from '../types';
 import { agentEid, isBuiltinAgentEid, localAgentId } from './agent-id';
+import { openAapConnection } from './connection';
 import { checkDestination } from './destination';
 import { createListeners, type Listeners } from './listeners';
 import { writeParts } from './write-parts';
@@ -107,8 +108,6 @@ function constant(r: { ok: true; value: Uint8Array } | { ok: false; error: Farsi
 const RESPONSES = new Map<Status, Uint8Array>(Object.values(S).map((status) => [status, constant(encodeAap2Response({ responseStatus: status }))]));
 const KEEPALIVE = constant(encodeAap2Message({ kind: 'keepalive', keepalive: {} }));
 
-let connectionCounter = 0;
-
 /** What the subscriber answered to a push, or why there is no answer. */
 type Answer = number | 'timeout' | 'closed';
 
@@ -121,15 +120,27 @@ export function createAap2Server(options: Aap2ServerOptions): Aap2Server {
   const welcome = encodeAap2Message({ kind: 'welcome', welcome: { nodeId: host.nodeId } });
 
   function serve(socket: Socket): void {
-    const conn = `aap2#${++connectionCounter}`;
     const decoder = createAap2Decoder({ role: 'server', maxPayload });
+    const c = openAapConnection(socket, {
+      protocol: 'aap2',
+      log,
+      readTimeoutMs,
+      onData(bytes) {
+        decoder.push(bytes);
+        void pump().then(() => {
+          if (!c.closed) armActiveKeepalive();
+        });
+      },
+      onReadTimeout: () => shut('frame unfinished after read timeout', { buffered: decoder.buffered, timeoutMs: readTimeoutMs }),
+      onClose() {
+        clearTimeout(keepaliveTimer);
+        waiter?.('closed');
+      },
+    });
+    const { conn, send, shut } = c;
     let mode: 'open' | 'active' | 'subscriber' = 'open';
-    let registration: { readonly eid: string; release(): void } | null = null;
     let keepaliveMs = 0;
-    let closed = false;
-    let pumping = false;
     let pendingAdu: Aap2BundleAdu | null = null;
-    let readTimer: NodeJS.Timeout | undefined;
     /** Active: the client's keepalive deadline. Subscriber: when to send the next Keepalive. */
     let keepaliveTimer: NodeJS.Timeout | undefined;
 
@@ -138,11 +149,6 @@ export function createAap2Server(options: Aap2ServerOptions): Aap2Server {
     let queued = 0;
     let waiter: ((answer: Answer) => void) | null = null;
 
-    log({ event: 'aap2.connected', conn, remote: socket.remoteAddress ?? 'unix' });
-
-    function send(bytes: Uint8Array): void {
-      if (!closed) socket.write(bytes);
-    }
     function respond(status: Status): void {
       send(RESPONSES.get(status) as Uint8Array);
     }
@@ -157,53 +163,31 @@ export function createAap2Server(options: Aap2ServerOptions): Aap2Server {
       respond(S.ERROR);
     }
 
-    function release(): void {
-      if (registration === null) return;
-      registration.release();
-      log({ event: 'aap2.deregistered', conn, eid: registration.eid });
-      registration = null;
-    }
-
-    function shut(reason: string, fields: Record<string, string | number> = {}): void {
-      if (closed) return;
-      log({ event: 'aap2.closing', conn, reason, ...fields });
-      closed = true;
-      cleanup();
-      socket.destroySoon();
-    }
-
-    function cleanup(): void {
-      clearTimeout(readTimer);
-      clearTimeout(keepaliveTimer);
-      release();
-      waiter?.('closed');
-    }
-
     // ---- configuration ----------------------------------------------------------------------------
 
-    function configure(c: Aap2ConnectionConfig): Status {
-      release();
+    function configure(config: Aap2ConnectionConfig): Status {
+      c.release();
       const refuse = (status: Status, reason: string): Status => {
-        log({ event: 'aap2.config_refused', conn, endpoint: c.endpointId, reason });
+        log({ event: 'aap2.config_refused', conn, endpoint: config.endpointId, reason });
         return status;
       };
-      const parsed = parseEid(c.endpointId);
+      const parsed = parseEid(config.endpointId);
       if (!parsed.ok) return refuse(S.INVALID_REQUEST, toLogFormat(parsed.error));
       const agentId = localAgentId(host.nodeId, formatEid(parsed.value));
       if (agentId === null) return refuse(S.INVALID_REQUEST, `not an application endpoint of ${host.nodeId}`);
       const eid = agentEid(host.nodeId, agentId);
       if (!eid.ok) return refuse(S.INVALID_REQUEST, toLogFormat(eid.error));
       if (isBuiltinAgentEid(host.nodeId, eid.value)) return refuse(S.UNAUTHORIZED, 'built-in agent');
-      const role = c.isSubscriber ? 'subscriber' : 'active';
-      const r = host.register(eid.value, c.isSubscriber ? sink : null, { secret: c.secret, role });
+      const role = config.isSubscriber ? 'subscriber' : 'active';
+      const r = host.register(eid.value, config.isSubscriber ? sink : null, { secret: config.secret, role });
       if (!r.ok) {
         const invalid = r.error.code === 'INVALID_EID' || r.error.code === 'INVALID_ARGUMENT';
         return refuse(invalid ? S.INVALID_REQUEST : S.UNAUTHORIZED, toLogFormat(r.error));
       }
-      registration = { eid: eid.value, release: r.value.release };
+      c.register({ eid: eid.value, release: r.value.release });
       mode = role;
-      keepaliveMs = c.keepaliveSeconds > 0 && c.keepaliveSeconds < MAX_KEEPALIVE_SECONDS ? c.keepaliveSeconds * secondMs : 0;
-      log({ event: 'aap2.registered', conn, eid: eid.value, role, keepaliveSeconds: c.keepaliveSeconds });
+      keepaliveMs = config.keepaliveSeconds > 0 && config.keepaliveSeconds < MAX_KEEPALIVE_SECONDS ? config.keepaliveSeconds * secondMs : 0;
+      log({ event: 'aap2.registered', conn, eid: eid.value, role, keepaliveSeconds: config.keepaliveSeconds });
       return S.SUCCESS;
     }
 
@@ -225,6 +209,7 @@ export function createAap2Server(options: Aap2ServerOptions): Aap2Server {
         return { responseStatus: status };
       };
       if (adu.creationTimestampMs !== 0 || adu.sequenceNumber !== 0) return refuse(S.INVALID_REQUEST, 'client-set creation timestamp');
+      const registration = c.registration;
       if (mode !== 'active' || registration === null) return refuse(S.NOT_FOUND, 'no active registration');
       // Unsigned view: the codec's enum range is uint32, and bit 31 would make `&` negative.
       if ((adu.aduFlags & ~CLIENT_ADU_BITS) >>> 0 !== 0) return refuse(S.INVALID_REQUEST, `unknown adu_flags bits 0x${adu.aduFlags.toString(16)}`);
@@ -314,7 +299,7 @@ export function createAap2Server(options: Aap2ServerOptions): Aap2Server {
       queued++;
       clearTimeout(keepaliveTimer);
       const run = exchanges
-        .then(() => (closed ? fallback : task()))
+        .then(() => (c.closed ? fallback : task()))
         .catch((e: unknown) => {
           log({ event: 'aap2.internal_error', conn, message: e instanceof Error ? e.message : String(e) });
           shut('internal error');
@@ -356,12 +341,12 @@ export function createAap2Server(options: Aap2ServerOptions): Aap2Server {
     }
 
     const sink: AgentSink = {
-      deliver: (adu) => (closed ? Promise.resolve(false) : exchange(() => push(adu), false)),
+      deliver: (adu) => (c.closed ? Promise.resolve(false) : exchange(() => push(adu), false)),
     };
 
     function armSubscriberKeepalive(): void {
       clearTimeout(keepaliveTimer);
-      if (mode !== 'subscriber' || keepaliveMs === 0 || closed) return;
+      if (mode !== 'subscriber' || keepaliveMs === 0 || c.closed) return;
       keepaliveTimer = setTimeout(() => {
         void exchange(async () => {
           const expected = expectAnswer();
@@ -389,62 +374,35 @@ export function createAap2Server(options: Aap2ServerOptions): Aap2Server {
       shut('undecodable input', { error: toLogFormat(error) });
     }
 
-    async function pump(): Promise<void> {
-      if (pumping) return;
-      pumping = true;
-      socket.cork();
-      try {
-        while (!closed) {
-          const step = decoder.next();
-          if (step.kind === 'need-more') break;
-          if (step.kind === 'error') {
-            onDecodeError(step.error);
-            break;
+    function pump(): Promise<void> {
+      return c.pump(
+        async () => {
+          while (!c.closed) {
+            const step = decoder.next();
+            if (step.kind === 'need-more') break;
+            if (step.kind === 'error') {
+              onDecodeError(step.error);
+              break;
+            }
+            if (step.kind === 'response') {
+              onResponse(step.response.responseStatus);
+              continue;
+            }
+            let pending: Promise<void> | undefined;
+            if (step.kind === 'payload') {
+              const adu = pendingAdu;
+              pendingAdu = null;
+              if (adu !== null) pending = submit(adu, step.payload).then(sendResponse);
+            } else {
+              pending = handle(step.message);
+            }
+            if (pending !== undefined) await c.hold(pending);
           }
-          if (step.kind === 'response') {
-            onResponse(step.response.responseStatus);
-            continue;
-          }
-          let pending: Promise<void> | undefined;
-          if (step.kind === 'payload') {
-            const adu = pendingAdu;
-            pendingAdu = null;
-            if (adu !== null) pending = submit(adu, step.payload).then(sendResponse);
-          } else {
-            pending = handle(step.message);
-          }
-          if (pending !== undefined) {
-            // Hold reading (TCP backpressure) while the processor works; responses keep their order.
-            socket.uncork();
-            socket.pause();
-            await pending;
-            if (!closed) socket.resume();
-            socket.cork();
-          }
-        }
-      } catch (e) {
-        log({ event: 'aap2.internal_error', conn, message: e instanceof Error ? e.message : String(e) });
-        if (mode !== 'subscriber') respond(S.ERROR);
-        shut('internal error');
-      } finally {
-        socket.uncork();
-        pumping = false;
-      }
-      if (closed) return;
-      if (decoder.buffered > 0 && mode !== 'subscriber') armReadTimer();
-      if (socket.writableNeedDrain) {
-        socket.pause();
-        socket.once('drain', () => {
-          if (!closed && !pumping) socket.resume();
-        });
-      }
-    }
-
-    function armReadTimer(): void {
-      clearTimeout(readTimer);
-      readTimer = setTimeout(
-        () => shut('frame unfinished after read timeout', { buffered: decoder.buffered, timeoutMs: readTimeoutMs }),
-        readTimeoutMs,
+        },
+        () => {
+          if (mode !== 'subscriber') respond(S.ERROR);
+        },
+        () => decoder.buffered > 0 && mode !== 'subscriber',
       );
     }
 
@@ -456,22 +414,6 @@ export function createAap2Server(options: Aap2ServerOptions): Aap2Server {
       // uD3TN waits twice the interval for an active client before it gives up.
       keepaliveTimer = setTimeout(() => shut('client exceeded its keepalive interval', { keepaliveMs }), 2 * keepaliveMs);
     }
-
-    socket.on('data', (chunk: Buffer) => {
-      clearTimeout(readTimer);
-      decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-      void pump().then(() => {
-        if (!closed) armActiveKeepalive();
-      });
-    });
-    socket.on('error', (e) => log({ event: 'aap2.socket_error', conn, message: e.message }));
-    socket.on('close', () => {
-      if (!closed) {
-        closed = true;
-        cleanup();
-      }
-      log({ event: 'aap2.disconnected', conn });
-    });
 
     if (!welcome.ok) {
       shut('node ID does not encode', { error: toLogFormat(welcome.error) });
