@@ -24,6 +24,7 @@ import { DTN_EPOCH_UNIX_MS } from '../../shared/protocol/bpv7/dtn-time';
 import { assertionTime } from '../../shared/protocol/bpv7/status-report';
 import { decodeBsmtp, encodeBsmtpMessage } from '../../shared/protocol/bsmtp';
 import { createAapClient } from '../services/aap-client/client';
+import { alive } from '../test-support/processes';
 import type { AapClient, AapProtocol, BundleId, ReceivedBundle } from '../services/aap-client/types';
 import { connectRawAap2 } from './test-support/aap2-raw-agent';
 import { sameBytes } from './test-support/agent';
@@ -60,15 +61,6 @@ const perTest: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   while (perTest.length > 0) await perTest.pop()?.();
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Stop every node with SIGTERM (all of them, whatever happens), then check: exit code 0, the pid gone. */
 async function stopCleanly(nodes: readonly (BpaProcess | undefined)[]): Promise<void> {

@@ -55,6 +55,16 @@ export function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
+/** Whether a process with this pid exists (`kill -0`; a zombie not yet reaped counts). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** One event line of a Farside process's standard output (one JSON object per line). */
 export type EventLine = Readonly<Record<string, unknown>>;
 
@@ -79,6 +89,10 @@ export interface FarsideChild {
   exitCode(): number | null | undefined;
   /** Send `sig` unless the child has exited; resolves with the exit code. */
   signal(sig: NodeJS.Signals): Promise<number | null>;
+  /** SIGTERM (the clean stop) and await the exit code. Idempotent. */
+  stop(): Promise<number | null>;
+  /** SIGKILL and await the exit. */
+  kill(): Promise<void>;
 }
 
 /**
@@ -98,14 +112,20 @@ export function spawnFarside(args: readonly string[], what: string, nodeFlags: r
       resolve(c);
     }),
   );
+  const send = (sig: NodeJS.Signals): Promise<number | null> => {
+    if (code === undefined) signal(pid, sig);
+    return exitedPromise;
+  };
+  let stopping: Promise<number | null> | null = null;
   return {
     proc,
     pid,
     exited: exitedPromise,
     exitCode: () => code,
-    signal(sig) {
-      if (code === undefined) signal(pid, sig);
-      return exitedPromise;
+    signal: send,
+    stop: () => (stopping ??= send('SIGTERM')),
+    async kill() {
+      await send('SIGKILL');
     },
   };
 }

@@ -135,7 +135,6 @@ export async function startBpaProcess(o: BpaProcessOptions): Promise<BpaProcess>
     await exited;
     throw e;
   }
-  let stopping: Promise<number | null> | null = null;
 
   const node: BpaProcess = {
     pid,
@@ -146,10 +145,8 @@ export async function startBpaProcess(o: BpaProcessOptions): Promise<BpaProcess>
     lines,
     waitFor,
     count: (event, match = () => true) => lines.filter((l) => l['event'] === event && match(l)).length,
-    stop: () => (stopping ??= child.signal('SIGTERM')),
-    async kill() {
-      await child.signal('SIGKILL');
-    },
+    stop: child.stop,
+    kill: child.kill,
     async restart() {
       if (child.exitCode() === undefined) throw new Error(`farside bpa ${o.nodeId} (pid ${pid}) is still running`);
       return startBpaProcess({ ...o, aap: node.aap, aap2: node.aap2, cla: node.cla });

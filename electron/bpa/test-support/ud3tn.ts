@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onTestFailed } from 'vitest';
 import type { AapTransport } from '../../services/aap-client/types';
-import { LOOPBACK, canConnect, exited, freePort, signal, sleep } from '../../test-support/processes';
+import { LOOPBACK, alive, canConnect, exited, freePort, signal, sleep } from '../../test-support/processes';
 
 /** The binary under test, or undefined: interop suites use `describe.skipIf(!ud3tnBinary)`. */
 export const ud3tnBinary: string | undefined = process.env['FARSIDE_UD3TN'] || undefined;
@@ -90,15 +90,6 @@ function installExitHook(): void {
       rmSync(dir, { recursive: true, force: true });
     }
   });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -101,16 +101,13 @@ export async function startFarsideProcess(o: FarsideProcessOptions): Promise<Far
     throw new Error(`farside ${o.args.join(' ')} (pid ${pid}): ${ready}; stderr: ${stderr.slice(-2000)}`);
   }
 
-  let stopping: Promise<number | null> | null = null;
   return {
     pid,
     ready,
     lines,
     count: (event, match = () => true) => lines.filter((l) => l['event'] === event && match(l)).length,
-    stop: () => (stopping ??= child.signal('SIGTERM')),
-    async kill() {
-      await child.signal('SIGKILL');
-    },
+    stop: child.stop,
+    kill: child.kill,
     async restart() {
       if (child.exitCode() === undefined) throw new Error(`farside ${o.args.join(' ')} (pid ${pid}) is still running`);
       return startFarsideProcess(o);
