@@ -3,10 +3,7 @@
  * by Farside's AAP client (electron/services/aap-client) and by raw MTCP sockets that play a peer byte for
  * byte (MTCP framing: protocols.md §6.2).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeAdminRecord } from '../../shared/protocol/bpv7/admin-record';
 import { encodeBundle } from '../../shared/protocol/bpv7/bundle';
@@ -16,15 +13,16 @@ import type { Bundle, CanonicalBlock } from '../../shared/protocol/bpv7/types';
 import { AAP2_RESPONSE_STATUS, createAap2Decoder, encodeAap2AduParts, encodeAap2Message, encodeAap2Response, type Aap2DecodeStep } from '../../shared/protocol/aap2';
 import { encodeMtcpFrame } from '../../shared/protocol/mtcp';
 import type { AapClient, ReceivedBundle } from '../services/aap-client/types';
-import { resolveBpaConfig, type BpaConfigInput } from './config';
+import type { BpaConfigInput } from './config';
 import type { PlanCommand } from './router/types';
-import { startBpa, type RunningBpa } from './start-bpa';
+import type { RunningBpa } from './start-bpa';
 import { connectTestClient, takeBundles } from './test-support/agent';
+import { startFarsideBpa } from './test-support/farside-bpa';
 import type { LogEvent } from './types';
 
 interface Node {
   readonly running: RunningBpa;
-  readonly events: LogEvent[];
+  readonly events: readonly LogEvent[];
   readonly aap: string;
   readonly aap2: string;
   readonly mtcp: string;
@@ -36,42 +34,12 @@ afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()?.();
 });
 
+/** A BPA with AAP v1 and 2.0 on TCP and an MTCP listener; `extra` overrides. */
 async function startNode(nodeId: string, extra: BpaConfigInput = {}): Promise<Node> {
-  const dir = mkdtempSync(join(tmpdir(), 'farside-bpa-int-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const config = resolveBpaConfig({}, { nodeId, aap: ['tcp:127.0.0.1:0'], aap2: ['tcp:127.0.0.1:0'], cla: ['mtcp:127.0.0.1:0'], store: { dir }, ...extra }, Date.now());
-  if (!config.ok) throw new Error(config.error.message);
-  const events: LogEvent[] = [];
-  const waiters: { event: string; match: (e: LogEvent) => boolean; resolve: (e: LogEvent) => void }[] = [];
-  const running = await startBpa(config.value, {
-    log: (e) => {
-      events.push(e);
-      for (let i = waiters.length - 1; i >= 0; i--) {
-        const w = waiters[i];
-        if (w !== undefined && w.event === e.event && w.match(e)) {
-          waiters.splice(i, 1);
-          w.resolve(e);
-        }
-      }
-    },
-  });
-  if (!running.ok) throw new Error(running.error.message);
-  cleanups.push(() => running.value.stop());
-  return {
-    running: running.value,
-    events,
-    aap: running.value.addresses.aap[0] as string,
-    aap2: running.value.addresses.aap2[0] as string,
-    mtcp: running.value.addresses.cla[0] as string,
-    waitFor(event, match = () => true, timeoutMs = 10_000) {
-      const seen = events.find((e) => e.event === event && match(e));
-      if (seen !== undefined) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no ${event} within ${timeoutMs} ms`)), timeoutMs);
-        waiters.push({ event, match, resolve: (e) => (clearTimeout(timer), resolve(e)) });
-      });
-    },
-  };
+  const node = await startFarsideBpa(nodeId, { aap2: ['tcp:127.0.0.1:0'], cla: ['mtcp:127.0.0.1:0'], ...extra });
+  cleanups.push(() => node.stop());
+  const { aap, aap2, cla } = node.running.addresses;
+  return { running: node.running, events: node.events, aap: aap[0] as string, aap2: aap2[0] as string, mtcp: cla[0] as string, waitFor: node.waitFor };
 }
 
 const client = (aap: string, agentId: string): Promise<AapClient> => connectTestClient(aap, agentId, (f) => cleanups.push(f));

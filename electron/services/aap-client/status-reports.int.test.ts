@@ -4,24 +4,20 @@
  * AAP 2.0 asks for them in adu_flags and receives them flagged as administrative records; AAP v1 can ask
  * for none, and receives reports addressed to its agent as ordinary bundles from the reporting node.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeAdminRecord } from '../../../shared/protocol/bpv7/admin-record';
 import { dtnTimeFromUnixMs } from '../../../shared/protocol/bpv7/dtn-time';
 import { STATUS_ITEMS } from '../../../shared/protocol/bpv7/status-report';
 import type { StatusReport } from '../../../shared/protocol/bpv7/status-report';
-import { resolveBpaConfig } from '../../bpa/config';
-import { startBpa } from '../../bpa/start-bpa';
 import type { RunningBpa } from '../../bpa/start-bpa';
 import { connectTestClient, takeBundles } from '../../bpa/test-support/agent';
+import { startFarsideBpa } from '../../bpa/test-support/farside-bpa';
 import type { LogEvent } from '../../bpa/types';
 import type { AapClient, AapProtocol, ReceivedBundle } from './types';
 
 interface Node {
   readonly running: RunningBpa;
-  readonly events: LogEvent[];
+  readonly events: readonly LogEvent[];
   readonly aap: string;
   readonly aap2: string;
   readonly mtcp: string;
@@ -33,16 +29,10 @@ afterEach(async () => {
 });
 
 async function startNode(nodeId: string): Promise<Node> {
-  const dir = mkdtempSync(join(tmpdir(), 'farside-aap-reports-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const config = resolveBpaConfig({}, { nodeId, aap: ['tcp:127.0.0.1:0'], aap2: ['tcp:127.0.0.1:0'], cla: ['mtcp:127.0.0.1:0'], store: { dir }, statusReports: true }, Date.now());
-  if (!config.ok) throw new Error(config.error.message);
-  const events: LogEvent[] = [];
-  const running = await startBpa(config.value, { log: (e) => events.push(e) });
-  if (!running.ok) throw new Error(running.error.message);
-  cleanups.push(() => running.value.stop());
-  const { aap, aap2, cla } = running.value.addresses;
-  return { running: running.value, events, aap: aap[0] ?? '', aap2: aap2[0] ?? '', mtcp: cla[0] ?? '' };
+  const node = await startFarsideBpa(nodeId, { aap2: ['tcp:127.0.0.1:0'], cla: ['mtcp:127.0.0.1:0'], statusReports: true });
+  cleanups.push(() => node.stop());
+  const { aap, aap2, cla } = node.running.addresses;
+  return { running: node.running, events: node.events, aap: aap[0] ?? '', aap2: aap2[0] ?? '', mtcp: cla[0] ?? '' };
 }
 
 /** Earth and Mars with a contact each way, open now, no light time. */
