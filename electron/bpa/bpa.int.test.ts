@@ -15,32 +15,17 @@ import { encodeMtcpFrame } from '../../shared/protocol/mtcp';
 import type { AapClient, ReceivedBundle } from '../services/aap-client/types';
 import type { BpaConfigInput } from './config';
 import type { PlanCommand } from './router/types';
-import type { RunningBpa } from './start-bpa';
 import { connectTestClient, takeBundles } from './test-support/agent';
-import { startFarsideBpa } from './test-support/farside-bpa';
-import type { LogEvent } from './types';
+import { startTcpBpa, type TcpBpa } from './test-support/farside-bpa';
 
-interface Node {
-  readonly running: RunningBpa;
-  readonly events: readonly LogEvent[];
-  readonly aap: string;
-  readonly aap2: string;
-  readonly mtcp: string;
-  waitFor(event: string, match?: (e: LogEvent) => boolean, timeoutMs?: number): Promise<LogEvent>;
-}
+type Node = TcpBpa;
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()?.();
 });
 
-/** A BPA with AAP v1 and 2.0 on TCP and an MTCP listener; `extra` overrides. */
-async function startNode(nodeId: string, extra: BpaConfigInput = {}): Promise<Node> {
-  const node = await startFarsideBpa(nodeId, { aap2: ['tcp:127.0.0.1:0'], cla: ['mtcp:127.0.0.1:0'], ...extra });
-  cleanups.push(() => node.stop());
-  const { aap, aap2, cla } = node.running.addresses;
-  return { running: node.running, events: node.events, aap: aap[0] as string, aap2: aap2[0] as string, mtcp: cla[0] as string, waitFor: node.waitFor };
-}
+const startNode = (nodeId: string, extra: BpaConfigInput = {}): Promise<Node> => startTcpBpa(nodeId, (f) => cleanups.push(f), extra);
 
 const client = (aap: string, agentId: string): Promise<AapClient> => connectTestClient(aap, agentId, (f) => cleanups.push(f));
 

@@ -106,3 +106,20 @@ export async function startFarsideBpa(nodeId: string, extra: BpaConfigInput = {}
     },
   };
 }
+
+/** A FarsideBpa with both AAP versions on TCP and one MTCP listener, and its bound addresses as text. */
+export interface TcpBpa extends Omit<FarsideBpa, 'aap1' | 'aap2'> {
+  /** "tcp:127.0.0.1:PORT" of the AAP v1 and AAP 2.0 listeners. */
+  readonly aap: string;
+  readonly aap2: string;
+  /** "mtcp:127.0.0.1:PORT", or '' when `extra` opened no CLA. */
+  readonly mtcp: string;
+}
+
+/** startFarsideBpa with AAP 2.0 on TCP and only MTCP, `extra` overriding; its stop() is handed to `defer`. */
+export async function startTcpBpa(nodeId: string, defer: (cleanup: () => Promise<void>) => void, extra: BpaConfigInput = {}): Promise<TcpBpa> {
+  const node = await startFarsideBpa(nodeId, { aap2: ['tcp:127.0.0.1:0'], cla: ['mtcp:127.0.0.1:0'], ...extra });
+  defer(() => node.stop());
+  const { aap, aap2, cla } = node.running.addresses;
+  return { ...node, aap: aap[0] ?? '', aap2: aap2[0] ?? '', mtcp: cla[0] ?? '' };
+}

@@ -9,31 +9,18 @@ import { decodeAdminRecord } from '../../../shared/protocol/bpv7/admin-record';
 import { dtnTimeFromUnixMs } from '../../../shared/protocol/bpv7/dtn-time';
 import { STATUS_ITEMS } from '../../../shared/protocol/bpv7/status-report';
 import type { StatusReport } from '../../../shared/protocol/bpv7/status-report';
-import type { RunningBpa } from '../../bpa/start-bpa';
 import { connectTestClient, takeBundles } from '../../bpa/test-support/agent';
-import { startFarsideBpa } from '../../bpa/test-support/farside-bpa';
-import type { LogEvent } from '../../bpa/types';
+import { startTcpBpa, type TcpBpa } from '../../bpa/test-support/farside-bpa';
 import type { AapClient, AapProtocol, ReceivedBundle } from './types';
 
-interface Node {
-  readonly running: RunningBpa;
-  readonly events: readonly LogEvent[];
-  readonly aap: string;
-  readonly aap2: string;
-  readonly mtcp: string;
-}
+type Node = TcpBpa;
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()?.();
 });
 
-async function startNode(nodeId: string): Promise<Node> {
-  const node = await startFarsideBpa(nodeId, { aap2: ['tcp:127.0.0.1:0'], cla: ['mtcp:127.0.0.1:0'], statusReports: true });
-  cleanups.push(() => node.stop());
-  const { aap, aap2, cla } = node.running.addresses;
-  return { running: node.running, events: node.events, aap: aap[0] ?? '', aap2: aap2[0] ?? '', mtcp: cla[0] ?? '' };
-}
+const startNode = (nodeId: string): Promise<Node> => startTcpBpa(nodeId, (f) => cleanups.push(f), { statusReports: true });
 
 /** Earth and Mars with a contact each way, open now, no light time. */
 async function twoNodes(): Promise<{ earth: Node; mars: Node }> {
