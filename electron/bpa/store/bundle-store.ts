@@ -411,8 +411,6 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
     readonly kind: 'forget' | 'seen';
     readonly id: string;
     readonly expiresAt: number;
-    /** The row's blob file, removed once the checkpoint committed; 0 for none. */
-    readonly fileSeq: number;
   }
   type JournaledOp = JournaledPut | JournaledForget;
   /** The current generation's operations, in journal order … */
@@ -448,7 +446,7 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
     if (withPending) deletePending();
   });
 
-  /** After `list` was applied: its operations leave the in-memory views, their blob files go. */
+  /** After `list` was applied: its operations leave the in-memory views. */
   function forgetApplied(list: readonly JournaledOp[]): void {
     for (const op of list) {
       if (op.kind === 'put') {
@@ -457,7 +455,6 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
       } else {
         const view = op.kind === 'forget' ? forgotten : seenSoon;
         if (view.get(op.id) === op) view.delete(op.id);
-        if (op.fileSeq !== 0) removeFile(op.fileSeq);
       }
     }
   }
@@ -471,9 +468,14 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
       buffers,
       commit() {
         for (const row of rows) {
-          const op: JournaledForget = { kind: 'forget', id: row.id, expiresAt: row.expires_at, fileSeq: row.in_file === 1 ? row.seq : 0 };
+          const op: JournaledForget = { kind: 'forget', id: row.id, expiresAt: row.expires_at };
           ops.push(op);
           forgotten.set(row.id, op);
+          // The FORGET is durable now, and every reader already treats the row as gone: its blob file
+          // can go at once rather than at the rotation that deletes the row (a crash in between replays
+          // the FORGET before recover() looks for rows without files). Freed steadily like this, the
+          // files are there to be reused by the next big bundles (blob-files.ts).
+          if (row.in_file === 1) removeFile(row.seq);
         }
         pending = new Map();
         pendingSoon = false;
@@ -863,7 +865,7 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
       const forgets = forgetsOfPending();
       journal.append([...forgets.buffers, ...forgetRecord(id, expiresAt, JOURNAL_SEEN)]);
       forgets.commit();
-      const op: JournaledForget = { kind: 'seen', id, expiresAt, fileSeq: 0 };
+      const op: JournaledForget = { kind: 'seen', id, expiresAt };
       ops.push(op);
       seenSoon.set(id, op);
       checkpointSoon();
