@@ -527,9 +527,18 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
     }
   }
 
+  /** After an append: a full journal is applied now, otherwise at the next rotation. Never throws. */
   function checkpointSoon(): void {
-    if (ops.length + older.length >= LIMITS.bundleStoreJournalCheckpointOps || opsBytes >= LIMITS.bundleStoreJournalCheckpointBytes) checkpoint();
-    else rotateLater.arm();
+    rotateLater.arm();
+    if (ops.length + older.length < LIMITS.bundleStoreJournalCheckpointOps && opsBytes < LIMITS.bundleStoreJournalCheckpointBytes) return;
+    try {
+      checkpoint();
+    } catch {
+      // What was appended is durable in the journal already, and the caller's operation succeeded: a
+      // failing disk must not turn it into an error (an agent would resubmit a stored bundle). The
+      // journal keeps everything; the armed rotation, a query or close tries again.
+      rotateLater.arm();
+    }
   }
 
   // A single put without deletes is one INSERT, its own transaction: no BEGIN and COMMIT statements around it.
