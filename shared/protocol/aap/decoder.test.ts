@@ -292,7 +292,7 @@ describe('AAP v1 decoder: aap1-errors probes (client bytes)', () => {
   it('an over-limit payload length is refused from the length field, before any payload byte arrives', () => {
     const header = fromHex('13 0003 616263 0000000000001001');
     expect(decodeAll([header], { maxPayload: 4096 })).toEqual([
-      { kind: 'error', error: { code: 'LIMIT_EXCEEDED', message: expect.any(String), offset: 6 } },
+      { kind: 'error', error: { code: 'LIMIT_EXCEEDED', message: expect.stringMatching(/\S/), offset: 6 } },
     ]);
     expect(decodeAll([header], { maxPayload: 4097 })).toEqual([]);
     const huge = fromHex('13 0003 616263 ffffffffffffffff');
