@@ -67,6 +67,34 @@ function writeTo(stream: Writable, data: string | Uint8Array): Promise<void> {
   });
 }
 
+/** A command run with `argv` that asks for --help or -h: print its help text instead. */
+export async function printedHelp(command: CliCommand, argv: readonly string[], io: CliIo): Promise<boolean> {
+  if (!argv.includes('--help') && !argv.includes('-h')) return false;
+  await io.stdout(command.help.endsWith('\n') ? command.help : `${command.help}\n`);
+  return true;
+}
+
+/**
+ * Run `body` with this process's standard streams as its CliIo: SIGINT and SIGTERM abort io.signal, and a
+ * closed stdout (e.g. `farside bundle decode | head`) ends the process quietly instead of a stack trace.
+ * The entry points of bin/farside.js (main.ts, and bpa-main.ts for the prebuilt `farside bpa`).
+ */
+export async function withProcessIo(body: (io: CliIo) => Promise<number>): Promise<number> {
+  const controller = new AbortController();
+  const stop = (): void => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+  });
+  try {
+    return await body(processIo(process.stdin, process.stdout, process.stderr, controller.signal));
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}
+
 export function processIo(stdin: Readable, stdout: Writable, stderr: Writable, signal: AbortSignal): CliIo {
   return {
     stdin: stdin as AsyncIterable<Uint8Array>,

@@ -3,7 +3,7 @@
  * Each command lives in commands/ and is listed in commands/index.ts.
  */
 import { commands } from './commands/index';
-import { EXIT_USAGE, processIo, type CliCommand, type CliIo } from './io';
+import { EXIT_USAGE, printedHelp, withProcessIo, type CliCommand, type CliIo } from './io';
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.path.join(' ').length));
@@ -45,26 +45,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stderr(`farside: unknown command '${argv.join(' ')}' (see farside --help)`);
     return EXIT_USAGE;
   }
-  if (found.rest.includes('--help') || found.rest.includes('-h')) {
-    await io.stdout(found.command.help.endsWith('\n') ? found.command.help : `${found.command.help}\n`);
-    return 0;
-  }
+  if (await printedHelp(found.command, found.rest, io)) return 0;
   return found.command.run(found.rest, io);
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const controller = new AbortController();
-  const stop = (): void => controller.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  // A closed stdout (e.g. `farside bundle decode | head`) is not an error worth a stack trace.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(0);
-  });
-  try {
-    return await runCli(argv, processIo(process.stdin, process.stdout, process.stderr, controller.signal));
-  } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-  }
+export function main(argv: string[]): Promise<number> {
+  return withProcessIo((io) => runCli(argv, io));
 }
