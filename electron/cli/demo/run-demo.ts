@@ -193,7 +193,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
   let outcome: Result<void> = started.ok ? ok(undefined) : started;
   if (started.ok) {
     sites = started.value;
-    outcome = await play(started.value, running, journal, journeys, at, opts, style, show);
+    outcome = await play({ sites: started.value, journal, journeys, at, opts, style, show }, running);
   }
 
   show('');
@@ -209,17 +209,20 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
   return report;
 }
 
+/** What playing the demo's mails needs: the started sites, the journal and journeys, the clock and the terminal. */
+interface Stage {
+  readonly sites: TwoSites;
+  readonly journal: Journal;
+  readonly journeys: Journeys;
+  readonly at: () => number;
+  readonly opts: DemoOptions;
+  readonly style: Style;
+  readonly show: (line: string) => void;
+}
+
 /** The two mails, each followed to the recipient's inbox and its DSN back to the sender's. */
-async function play(
-  sites: TwoSites,
-  running: Running,
-  journal: Journal,
-  journeys: Journeys,
-  at: () => number,
-  opts: DemoOptions,
-  style: Style,
-  show: (line: string) => void,
-): Promise<Result<void>> {
+async function play(stage: Stage, running: Running): Promise<Result<void>> {
+  const { sites, journal, journeys, at, opts, style } = stage;
   for (const k of ['earth', 'mars'] as const) {
     const { stack } = sites.mail[k];
     try {
@@ -252,10 +255,10 @@ async function play(
 
   const runId = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   const first = aliceMail(runId, DEMO_DEFAULTS.attachmentBytes);
-  const sent = await send(first, 1, sites, journal, journeys, at, opts, style, show);
+  const sent = await send(stage, first, 1);
   if (!sent.ok) return sent;
   const reply = bobReply(runId, first, DEMO_DEFAULTS.replyAttachmentBytes);
-  const replied = await send(reply, 2, sites, journal, journeys, at, opts, style, show);
+  const replied = await send(stage, reply, 2);
   if (!replied.ok) return replied;
   // the DSNs' own bundles are reported too; the last of those reports is a light time behind the DSN
   for (const m of [first, reply]) {
@@ -303,17 +306,8 @@ function allReported(journal: Journal, j: Journey, owltMs: number): Promise<Resu
   });
 }
 
-async function send(
-  mail: OutgoingMail,
-  n: number,
-  sites: TwoSites,
-  journal: Journal,
-  journeys: Journeys,
-  at: () => number,
-  opts: DemoOptions,
-  style: Style,
-  show: (line: string) => void,
-): Promise<Result<void>> {
+async function send(stage: Stage, mail: OutgoingMail, n: number): Promise<Result<void>> {
+  const { sites, journal, journeys, at, opts, style, show } = stage;
   const m = mail.expected;
   const j = journeys.expect(m);
   const from = DEMO_SITES[m.from];
