@@ -14,26 +14,16 @@
 import { err, ok, type Result } from '../../shared/errors';
 import { DTN_NONE, formatEid, isNullEid, parseEid } from '../../shared/protocol/bpv7/eid';
 import { encodeBundleAge } from '../../shared/protocol/bpv7/extension-blocks';
-import { BlockType, BundleFlag } from '../../shared/protocol/bpv7/flags';
+import { BlockType, BundleFlag, reportRequestFlags } from '../../shared/protocol/bpv7/flags';
 import type { Bundle, CanonicalBlock, CreationTimestamp, Eid } from '../../shared/protocol/bpv7/types';
 import { PAYLOAD_BLOCK_NUMBER, PAYLOAD_BLOCK_TYPE } from '../../shared/protocol/bpv7/types';
-import type { ReportRequest, SubmitRequest } from './types';
+import type { SubmitRequest } from './types';
 
 /** uD3TN's `-l` default: 86400 s (protocols.md §3.8). */
 export const DEFAULT_LIFETIME_MS = 86_400_000;
 
 /** The record header of a BIBE PDU: CBOR array of 2, record type 3 (protocols.md §6.5). */
 const BIBE_RECORD_HEAD = Uint8Array.of(0x82, 0x03);
-
-function reportFlagsOf(r: ReportRequest | undefined): number {
-  if (r === undefined) return 0;
-  return (
-    (r.reception === true ? BundleFlag.REPORT_RECEPTION : 0) |
-    (r.forwarding === true ? BundleFlag.REPORT_FORWARDING : 0) |
-    (r.delivery === true ? BundleFlag.REPORT_DELIVERY : 0) |
-    (r.deletion === true ? BundleFlag.REPORT_DELETION : 0)
-  );
-}
 
 function parseEndpoint(text: string, what: string): Result<Eid> {
   const e = parseEid(text);
@@ -59,7 +49,7 @@ export function bundleForSubmit(req: SubmitRequest, creation: CreationTimestamp,
   if (!Number.isSafeInteger(lifetime) || lifetime <= 0) return err('INVALID_ARGUMENT', `lifetime must be a positive integer of ms, got ${lifetime}`);
 
   const admin = req.bibe === true;
-  const reports = admin ? 0 : reportFlagsOf(req.reports);
+  const reports = admin ? 0 : reportRequestFlags(req.reports);
   let reportTo: Eid = DTN_NONE;
   if (reports !== 0) {
     const to = parseEndpoint(req.reports?.reportTo ?? req.source, 'report-to');

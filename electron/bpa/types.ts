@@ -5,6 +5,7 @@
  * ADUs. Every part is built by a factory that receives its dependencies (design.md principle 7).
  */
 import type { Result } from '../../shared/errors';
+import type { ReportRequestBits } from '../../shared/protocol/bpv7/flags';
 
 /** A structured log event; the BPA prints one line per bundle event (issue 3). Never contains payloads or secrets. */
 export interface LogEvent {
@@ -108,11 +109,7 @@ export interface AgentSink {
 }
 
 /** Status reports an application may ask for on a bundle it submits (Farside extension; uD3TN cannot). */
-export interface ReportRequest {
-  readonly reception?: boolean;
-  readonly forwarding?: boolean;
-  readonly delivery?: boolean;
-  readonly deletion?: boolean;
+export interface ReportRequest extends ReportRequestBits {
   /** Report-to EID; defaults to the submitting agent's EID so the reports come back to it. */
   readonly reportTo?: string;
 }

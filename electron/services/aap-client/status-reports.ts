@@ -4,18 +4,14 @@
  * no flags).
  */
 import { FARSIDE_ADU_FLAGS } from '../../../shared/protocol/aap2';
+import { reportRequestFlags as bundleReportRequestFlags } from '../../../shared/protocol/bpv7/flags';
 import type { StatusReportRequest } from './types';
 
 /** The adu_flags bits (docs/status-reports.md table). */
 export const ADU_FLAGS = FARSIDE_ADU_FLAGS;
 
-/** The adu_flags that ask for the requested reports; 0 when none is asked for (or no request given). */
-export function reportRequestFlags(r: StatusReportRequest | undefined): number {
-  if (r === undefined) return 0;
-  return (
-    (r.reception === true ? ADU_FLAGS.REPORT_RECEPTION : 0) |
-    (r.forwarding === true ? ADU_FLAGS.REPORT_FORWARDING : 0) |
-    (r.delivery === true ? ADU_FLAGS.REPORT_DELIVERY : 0) |
-    (r.deletion === true ? ADU_FLAGS.REPORT_DELETION : 0)
-  );
-}
+/**
+ * The adu_flags that ask for the requested reports; 0 when none is asked for (or no request given).
+ * Farside's adu_flags bits have the values of the RFC 9171 §4.2.3 bundle flags, so they are those flags.
+ */
+export const reportRequestFlags: (r: StatusReportRequest | undefined) => number = bundleReportRequestFlags;

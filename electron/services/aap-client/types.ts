@@ -3,6 +3,7 @@
  * and over Farside's embedded BPA, which speaks both (protocols.md §4, §5; ud3tn-behaviour.md §0).
  */
 import type { Result } from '../../../shared/errors';
+import type { ReportRequestBits } from '../../../shared/protocol/bpv7/flags';
 
 /** Where the node listens. AAP v1: TCP or UNIX socket; AAP 2.0: UNIX socket (v0.13) or TCP (≥ 0.14). */
 export type AapTransport =
@@ -48,12 +49,7 @@ export interface ReceivedBundle {
  * with status times, to the sending endpoint (docs/status-reports.md §1); a uD3TN v0.13 node creates the
  * bundle without any.
  */
-export interface StatusReportRequest {
-  readonly reception?: boolean;
-  readonly forwarding?: boolean;
-  readonly delivery?: boolean;
-  readonly deletion?: boolean;
-}
+export type StatusReportRequest = ReportRequestBits;
 
 export interface SendOptions {
   /** AAP 2.0 only (adu_flags); over AAP v1 asking for any report fails with UNSUPPORTED. */

@@ -25,6 +25,25 @@ export const REPORT_REQUEST_FLAGS =
   BundleFlag.REPORT_RECEPTION | BundleFlag.REPORT_FORWARDING | BundleFlag.REPORT_DELIVERY | BundleFlag.REPORT_DELETION;
 
 /** Every bundle flag RFC 9171 assigns; bits 3, 4, 7–13, 15, 19, 20 are reserved and 21–63 unassigned. */
+/** Which status reports a bundle asks for (RFC 9171 §4.2.3); absent or false means not asked. */
+export interface ReportRequestBits {
+  readonly reception?: boolean;
+  readonly forwarding?: boolean;
+  readonly delivery?: boolean;
+  readonly deletion?: boolean;
+}
+
+/** The bundle processing control flags that ask for `r`'s reports; 0 for none (or no request given). */
+export function reportRequestFlags(r: ReportRequestBits | undefined): number {
+  if (r === undefined) return 0;
+  return (
+    (r.reception === true ? BundleFlag.REPORT_RECEPTION : 0) |
+    (r.forwarding === true ? BundleFlag.REPORT_FORWARDING : 0) |
+    (r.delivery === true ? BundleFlag.REPORT_DELIVERY : 0) |
+    (r.deletion === true ? BundleFlag.REPORT_DELETION : 0)
+  );
+}
+
 export const KNOWN_BUNDLE_FLAGS =
   BundleFlag.IS_FRAGMENT |
   BundleFlag.ADMIN_RECORD |
