@@ -112,6 +112,10 @@ type InsertRow = [
   data: Buffer | null,
 ];
 
+/** The columns and placeholders of an InsertRow, in its order (positional: binding by name looks every property up, per put). */
+const INSERT_ROW =
+  '(id, destination, destination_node, source, created_at, expires_at, size, state, agent, next_attempt_at, contact_hint, report_flags, stored_at, seq, in_file, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+
 /** SQLite's code for a UNIQUE constraint failure (the id is stored already). */
 const SQLITE_CONSTRAINT_UNIQUE = 'SQLITE_CONSTRAINT_UNIQUE';
 
@@ -276,8 +280,7 @@ function replayJournal(db: Database.Database, path: string): number {
   const exists = db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM seen WHERE id = ? UNION ALL SELECT 1 FROM bundles WHERE id = ?');
   const maxSeq = db.prepare<[], { seq: number | null }>('SELECT max(seq) AS seq FROM bundles');
   const insert = db.prepare<InsertRow>(
-    `INSERT INTO bundles (id, destination, destination_node, source, created_at, expires_at, size, state, agent, next_attempt_at, contact_hint, report_flags, stored_at, seq, in_file, data)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO bundles ${INSERT_ROW}`,
   );
   const forget = db.prepare<[string]>('DELETE FROM bundles WHERE id = ?');
   const seen = db.prepare<[string, number, number]>('INSERT INTO seen (id, expires_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET expires_at = max(expires_at, ?)');
@@ -342,10 +345,8 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
   let totalBytes = totals?.bytes ?? 0;
   let lastSeq = totals?.seq ?? 0;
 
-  // Positional parameters: binding by name looks every property up, per put.
   const insertBundle = db.prepare<InsertRow>(
-    `INSERT INTO bundles (id, destination, destination_node, source, created_at, expires_at, size, state, agent, next_attempt_at, contact_hint, report_flags, stored_at, seq, in_file, data)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO bundles ${INSERT_ROW}`,
   );
   const insertSeen = db.prepare<[string, number]>('INSERT OR IGNORE INTO seen (id, expires_at) VALUES (?, ?)');
   const raiseSeen = db.prepare<[number, string, number]>('UPDATE seen SET expires_at = ? WHERE id = ? AND expires_at < ?');
@@ -427,8 +428,7 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
   const seenSoon = new Map<string, JournaledForget>();
 
   const insertOrIgnore = db.prepare<InsertRow>(
-    `INSERT OR IGNORE INTO bundles (id, destination, destination_node, source, created_at, expires_at, size, state, agent, next_attempt_at, contact_hint, report_flags, stored_at, seq, in_file, data)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT OR IGNORE INTO bundles ${INSERT_ROW}`,
   );
   const deleteById = db.prepare<[string]>('DELETE FROM bundles WHERE id = ?');
 

@@ -24,7 +24,7 @@
 import { closeSync, ftruncateSync, openSync, readFileSync, writevSync } from 'node:fs';
 import { crc32c } from '@node-rs/crc32';
 import { LIMITS } from '../../../shared/protocol/limits';
-import type { BundleState } from './types';
+import type { BundleState, NewBundle } from './types';
 import { BUNDLE_STATES } from './types';
 
 export const JOURNAL_PUT = 1;
@@ -33,19 +33,13 @@ export const JOURNAL_SEEN = 3;
 const HEADER_BYTES = 9;
 
 /** What a PUT record says besides the bundle bytes: the row's columns the BPA chose. */
-export interface JournalPutMeta {
-  readonly id: string;
-  readonly destination: string;
-  readonly source: string;
-  readonly createdAt: number;
-  readonly expiresAt: number;
-  readonly state: BundleState;
+export type JournalPutMeta = Omit<NewBundle, 'bytes' | 'agent' | 'nextAttemptAt' | 'contactHint'> & {
+  // The optional fields as the row stores them (null for absent), and when the put happened.
   readonly agent: string | null;
   readonly nextAttemptAt: number | null;
   readonly contactHint: string | null;
-  readonly reportFlags: number;
   readonly storedAt: number;
-}
+};
 
 export type JournalRecord =
   | { readonly type: typeof JOURNAL_PUT; readonly meta: JournalPutMeta; readonly bytes: Uint8Array }
