@@ -13,8 +13,8 @@
  * LIMITS.bundleStoreBlobPoolFileBytes, in `<dir>-free/`): a new bundle overwrites one in place and is cut
  * to its length. Why: on this ext4 a fresh 1 MiB file cost 1.97 ms to write (block and page-cache
  * allocation), overwriting a recently freed one 0.05 ms — at a node moving 1 MiB bundles, sender and
- * receiver each write and delete one file per bundle. A crash leaves only reusable files or a `.tmp` in
- * the pool's wake, which `sweep` removes.
+ * receiver each write and delete one file per bundle. Files left in the pool by a crash are reused by
+ * the next open (beyond the pool's size, deleted); a `.tmp` left in `<dir>` is removed by `sweep`.
  *
  * These functions throw Node's fs errors; the store turns them into IO_ERROR results.
  */

@@ -4,10 +4,10 @@
  * Durability: with durability 'process' (the default) a put of an inline bundle is one record appended
  * to the intake journal (intake-journal.ts) before it returns: a write(2), in the page cache, which
  * survives the death of the process, kill -9 included (store.int.test.ts checks it), but not power loss
- * or an OS crash. The journal is applied to SQLite (journal_mode=WAL, synchronous=NORMAL) in one
- * transaction a few milliseconds later or once it holds LIMITS.bundleStoreJournalCheckpointOps
- * operations (a checkpoint), and before any query that reads SQLite for more than one bundle (the
- * lists, expiry); an open replays what a crash left in it. Bundles stored in blob files, and every put
+ * or an OS crash. The journal reaches SQLite (journal_mode=WAL, synchronous=NORMAL) in two
+ * generations, 2.5–5 s after the write (JOURNAL_ROTATE_MS below), or all at once (a checkpoint) when it
+ * is full (LIMITS.bundleStoreJournalCheckpoint*) and before any query that reads SQLite for more than
+ * one bundle (the lists, expiry); an open replays what a crash left in it. Bundles stored in blob files, and every put
  * with durability 'power', commit one transaction before they return; 'power' sets synchronous=FULL
  * (the WAL is fsynced at every commit) and fsyncs blob files and their directory, at the price of an
  * fsync per put.
@@ -17,9 +17,9 @@
  * recorded in `seen`, by a later commit: a put's once DELETE_BATCH deletes are waiting, or at once
  * when a delete asked to go with the next write (`withNextWrite`), markSeen, flushDeletes, close, or a
  * timer DELETE_FLUSH_MS after the first waiting delete. With the journal, "commit" means a FORGET
- * record appended to the journal (every put appends the waiting ones first), applied at the checkpoint. Deleting rows that were put long before (a
- * sender deletes 2 s after the write) touches other pages than the put, so one commit of a run of them
- * writes far fewer pages than a commit each. A delete lost to a crash brings the bundle back at the
+ * record appended to the journal (every put appends the waiting ones first), applied with its
+ * generation. Deleting rows that were put long before (a sender deletes 2 s after the write) touches
+ * other pages than the put, so one commit of a run of them writes far fewer pages than a commit each. A delete lost to a crash brings the bundle back at the
  * next start, still a duplicate to `has`: the BPA sends it again (the receiver's durable seen-ids
  * suppress it) or delivers it again (at least once: see delivery.ts).
  *
