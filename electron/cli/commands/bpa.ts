@@ -10,6 +10,7 @@ import { parseBpaConfigFile, resolveBpaConfig, type BpaConfigInput } from '../..
 import { startBpa } from '../../bpa/start-bpa';
 import type { LogEvent } from '../../bpa/types';
 import { intOption, listOption, parseOptions, stringOption } from '../args';
+import { growHeapForBundleStreams } from '../heap-growth';
 import { EXIT_FAILURE, EXIT_USAGE, type CliCommand, type CliIo } from '../io';
 
 const help = `Usage: farside bpa --node-id EID [--aap tcp:HOST:PORT|unix:PATH …] [--aap2 tcp:HOST:PORT|unix:PATH …]
@@ -159,6 +160,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     else push(`${JSON.stringify(e).slice(0, -1)},"time":"${iso}"}\n`);
   };
 
+  // This command owns the process: let the heap grow as a node moving large bundles needs (heap-growth.ts).
+  growHeapForBundleStreams();
   const running = await startBpa(config.value, { log });
   if (!running.ok) {
     flush();
