@@ -529,9 +529,15 @@ export function createBpa(deps: CreateBpaDeps): Result<Bpa> {
 
   // ---- timer: contacts, expiry, parked bundles --------------------------------------------------
 
-  function arm(): void {
+  /**
+   * `now`: the reading the timer's work used, when called from onTimer. router.nextEvent(now) returns a
+   * contact's end once now has reached its start, taking the start as handled; with a second, later
+   * reading (the clock had just turned, or a timer fired a millisecond before Date.now() reached its
+   * time), a start that tick() did not yet see would be skipped and its waiting bundles left until the
+   * contact's end.
+   */
+  function arm(now = clock()): void {
     if (closed) return;
-    const now = clock();
     let next = router.nextEvent(now);
     for (const t of [expiryAt, forwarder.nextWake()]) if (t !== undefined && (next === undefined || t < next)) next = t;
     if (next === undefined) return;
@@ -545,15 +551,15 @@ export function createBpa(deps: CreateBpaDeps): Result<Bpa> {
     timer = undefined;
     timerAt = undefined;
     if (closed) return;
+    const now = clock();
     try {
-      const now = clock();
       runExpiry(now);
       reassembly.expire();
       forwarder.tick(now);
     } catch (e) {
       log({ event: 'bpa.internal_error', where: 'timer', message: e instanceof Error ? e.message : String(e) });
     }
-    arm();
+    arm(now);
   }
 
   function runExpiry(now: number): void {

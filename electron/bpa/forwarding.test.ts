@@ -36,9 +36,27 @@ function payloadOf(n: number, seed = 7): Uint8Array {
   return out;
 }
 
-async function pair(earthOptions: TestNodeOptions['options'] = {}) {
+/**
+ * Date.now(), but LAG_MS behind on the first reading after LAG_MS of quiet (a timer that just fired), and
+ * never going back: Node's timers run on the loop's monotonic time and can fire before Date.now() has
+ * reached the time they were set for (by a millisecond in practice; more here, so that it always happens).
+ */
+function earlyTimerClock(): () => number {
+  const LAG_MS = 5;
+  let last = 0;
+  let lastRealRead = 0;
+  return () => {
+    const real = Date.now();
+    const quiet = real - lastRealRead >= LAG_MS;
+    lastRealRead = real;
+    last = Math.max(last, quiet ? real - LAG_MS : real);
+    return last;
+  };
+}
+
+async function pair(earthOptions: TestNodeOptions['options'] = {}, earthClock?: () => number) {
   const network = createFakeNetwork();
-  const earth = await node('dtn://earth.dtn/', network, 'earth:1', { options: earthOptions });
+  const earth = await node('dtn://earth.dtn/', network, 'earth:1', { options: earthOptions, ...(earthClock === undefined ? {} : { clock: earthClock }) });
   const mars = await node('dtn://mars.dtn/', network, 'mars:1');
   const inbox = recordingAgent();
   mars.bpa.register('dtn://mars.dtn/smtp', inbox.sink);
@@ -132,6 +150,22 @@ describe('proactive fragmentation (RFC 9171 §5.8)', () => {
     const fragmented = earth.named('bundle.fragmented');
     expect(fragmented.map((e) => `${e['n']}/${e['of']}`)).toEqual(fragmented.map((_, i) => `${i + 1}/${fragmented.length}`));
     await until(() => earth.store.usage().bundles === 0);
+  });
+
+  it('starts a contact whose timer fired before the clock read its start time', async () => {
+    // The timer run reads the clock once: its tick() saw the contact not started yet, so the next timer
+    // must be for the start, not for the end (router.nextEvent of a later reading), or the bundle would
+    // wait the whole minute.
+    const clock = earlyTimerClock();
+    const { network, earth, inbox, send } = await pair({}, clock);
+    const start = clock() + 300;
+    apply(earth, plan('dtn://mars.dtn/', 'mtcp:mars:1', { start, end: start + 60_000 }));
+    await send(payloadOf(100));
+    await earth.waitFor('bundle.waiting');
+    const [adu] = await inbox.waitFor(1, 3000);
+    expect(adu?.payload).toEqual(payloadOf(100));
+    expect(network.sent[0]?.at).toBeGreaterThanOrEqual(start - 5);
+    expect(earth.named('contact.started')).toHaveLength(1);
   });
 
   it('splits a bundle to the remaining volume of a contact and sends the rest on the next one', async () => {
