@@ -47,9 +47,11 @@ describe('growHeapForBundleStreams', () => {
     const [control, grown] = await Promise.all([appliedFactors(false), appliedFactors(true)]);
     expect(control.length).toBeGreaterThanOrEqual(3);
     expect(grown.length).toBeGreaterThanOrEqual(3);
-    // Once V8 has measured its speeds (after the first mark-compact), it slows growth on its own …
-    expect(control.at(-1)).toBeLessThan(2);
+    const factor = 1 + BUNDLE_STREAM_HEAP_GROWING_PERCENT / 100;
+    // Once V8 has measured its speeds (after the first mark-compact), it slows growth on its own (1.3–1.5
+    // on a quiet machine, 1.4–2.6 with three busy loops on two cores) …
+    expect(Math.min(...control.slice(1))).toBeLessThan(factor);
     // … and the call overrides that for every limit.
-    for (const f of grown) expect(f).toBe(1 + BUNDLE_STREAM_HEAP_GROWING_PERCENT / 100);
+    for (const f of grown) expect(f).toBe(factor);
   });
 });
