@@ -185,7 +185,7 @@ describe('an unacknowledged (AAP v1) delivery settles', () => {
     expect(h.delivered).toEqual([]);
     expect(h.delivery.waiting().get(EID)).toBe(4);
     expect(h.events).toContainEqual({ event: 'delivery.requeued', agent: EID, bundles: 3 });
-    // The first registration's timer must not settle them any more.
+    // The first registration's timer must no longer settle them.
     await vi.advanceTimersByTimeAsync(WINDOW * 2);
     expect(h.delivered).toEqual([]);
     const second = v1Sink();

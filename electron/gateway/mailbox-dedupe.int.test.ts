@@ -114,7 +114,7 @@ function sieveDiscards(messageId: string): number {
     .filter((l) => l.includes(`sieve: msgid=<${messageId}>: discard action`)).length;
 }
 
-/** Copy a closed store (with any WAL left beside it). */
+/** Copy a closed store (with the WAL left beside it, if there is one). */
 function copyStore(from: string, to: string): void {
   for (const suffix of ['', '-wal', '-shm']) if (existsSync(from + suffix)) copyFileSync(from + suffix, to + suffix);
 }
@@ -123,7 +123,7 @@ describe('mailbox de-duplication of gateway transactions (Postfix → LMTP → D
   it('lands a transaction replayed after a crash between the MTA 250 and the commit once in the inbox, though Postfix delivered it twice', async () => {
     const path = join(dir, 'gateway.db');
     const snapshot = join(dir, 'crashed.db');
-    // the delivery stored and pending: Postfix is away, so the first attempt fails before any hand-off
+    // the delivery stored and pending: Postfix is away, so the first attempt fails before a hand-off
     await stack.stopPostfix();
     let g = gateway(path);
     const tag = transactionTag(g.store.transactionSecret, `${EARTH} 848946031000 1`, 0);

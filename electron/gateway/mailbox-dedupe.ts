@@ -6,7 +6,7 @@
  * (test-support/mailstack/dovecot.ts).
  *
  * The period: a repeat reaches the mailbox at most the gateway's downtime plus the MTA's queueing of the
- * repeat later than the first copy; 30 days covers any outage the gateway itself tolerates (it gives up
+ * repeat later than the first copy; 30 days covers every outage the gateway itself tolerates (it gives up
  * after 5 days, and remembers received bundles for 30, inbound-processor.ts dedupeWindowMs). Pigeonhole
  * caps :seconds at sieve_duplicate_max_period (2 days by default), so the Dovecot configuration raises
  * that cap with it. Each transaction costs one entry of the user's duplicate database for that long.

@@ -99,7 +99,7 @@ describe('trace fields (RFC 5321 §4.4 Received, X-Farside-Transaction)', () => 
     expect(transactionField(SECRET, 'dtn://earth.dtn/email 5 1', 0)).toBe(`X-Farside-Transaction: ${tagOf(SECRET, 'dtn://earth.dtn/email 5 1/0')}\r\n`);
   });
 
-  it('tags are 128-bit hex that never carry the source EID or any other part of the key', () => {
+  it('tags are 128-bit hex that never carry the source EID or another part of the key', () => {
     const tag = transactionTag(SECRET, input.bundleKey, 0);
     expect(tag).toMatch(/^[0-9a-f]{32}$/);
     for (const part of ['dtn://earth.dtn/email', 'earth', '848946031000']) expect(traceFields(input).split('\r\n').find((l) => l.startsWith(TRANSACTION_FIELD))).not.toContain(part);
@@ -115,7 +115,7 @@ describe('trace fields (RFC 5321 §4.4 Received, X-Farside-Transaction)', () => 
     );
   });
 
-  it('writes only printable ASCII for any EID or key, keeps distinct transactions distinct, and stays within its bounds', () => {
+  it('writes only printable ASCII for every EID or key, keeps distinct transactions distinct, and stays within its bounds', () => {
     const text = fc.string({ unit: 'binary', maxLength: 2 * LIMITS.gatewayTraceTokenMaxChars });
     fc.assert(
       fc.property(text, text, text, fc.nat(1000), (source, keyA, keyB, index) => {
@@ -184,7 +184,7 @@ describe('relay Received field (RFC 5321 §4.4, the outbound listener)', () => {
     }
   });
 
-  it('stays grammatical, printable and within relayReceivedMaxChars for any client, endpoint and id', () => {
+  it('stays grammatical, printable and within relayReceivedMaxChars for every client, endpoint and id', () => {
     const text = fc.string({ unit: 'binary', maxLength: 2 * LIMITS.gatewayTraceTokenMaxChars });
     const peer = fc.oneof(fc.ipV4(), fc.ipV6(), text);
     const domain = fc.domain();

@@ -29,7 +29,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Whether a listener accepts a connection now: a port on `host`, or any socket address (a UNIX path). */
+/** Whether a listener accepts a connection now: a port on `host`, or another socket address (a UNIX path). */
 export function canConnect(target: number | NetConnectOpts, host = LOOPBACK): Promise<boolean> {
   return new Promise((resolve) => {
     const s = createConnection(typeof target === 'number' ? { host, port: target } : target);

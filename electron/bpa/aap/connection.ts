@@ -35,7 +35,7 @@ export interface AapConnection {
   readonly registration: ConnectionRegistration | null;
   /** Hold a new registration (the previous one must be released first). */
   register(registration: ConnectionRegistration): void;
-  /** Drop the registration held, if any, with a `.deregistered` log line. */
+  /** Drop the registration held (when there is one), with a `.deregistered` log line. */
   release(): void;
   /** Write unless the connection is closed. */
   send(bytes: Uint8Array): void;

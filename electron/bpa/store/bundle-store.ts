@@ -6,7 +6,7 @@
  * survives the death of the process, kill -9 included (store.int.test.ts checks it), but not power loss
  * or an OS crash. The journal reaches SQLite (journal_mode=WAL, synchronous=NORMAL) in two
  * generations, 2.5–5 s after the write (JOURNAL_ROTATE_MS below), or all at once (a checkpoint) when it
- * is full (LIMITS.bundleStoreJournalCheckpoint*) and before any query that reads SQLite for more than
+ * is full (LIMITS.bundleStoreJournalCheckpoint*) and before every query that reads SQLite for more than
  * one bundle (the lists, expiry); an open replays what a crash left in it. Bundles stored in blob files, and every put
  * with durability 'power', commit one transaction before they return; 'power' sets synchronous=FULL
  * (the WAL is fsynced at every commit) and fsyncs blob files and their directory, at the price of an
@@ -422,7 +422,7 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
   let opsBytes = 0;
   /** Journaled puts not applied yet and not deleted, by id. */
   const staged = new Map<string, JournaledPut>();
-  /** Ids with a journaled FORGET not applied yet (seen; their rows, if any, are gone for readers). */
+  /** Ids with a journaled FORGET not applied yet (seen; their rows, where they exist, are gone for readers). */
   const forgotten = new Map<string, JournaledForget>();
   /** Ids of journaled SEEN records not applied yet. */
   const seenSoon = new Map<string, JournaledForget>();
@@ -516,7 +516,7 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
       older = [];
     }
     if (ops.length === 0) return;
-    // Renamed while open (the descriptor follows the file; nothing is written through it any more).
+    // Renamed while open (the descriptor follows the file; nothing is written through it from now on).
     renameSync(journalPathOf(path), olderJournalPathOf(path));
     older = ops;
     ops = [];

@@ -55,7 +55,7 @@ describe('createInbox', () => {
     expect(inbox.length).toBe(0);
   });
 
-  it('a bundle handed out stays untaken until the consumer comes back, through any iterator', async () => {
+  it('a bundle handed out stays untaken until the consumer comes back, through every iterator', async () => {
     const inbox = createInbox({ highWaterBytes: 1 << 20, onFull: () => undefined, onDrained: () => undefined });
     const taken: number[] = [];
     inbox.push(bundle(1), () => taken.push(1));

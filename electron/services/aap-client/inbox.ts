@@ -52,7 +52,7 @@ export function createInbox(opts: InboxOptions): Inbox {
   // Bundles handed out and still being processed. They count as taken (onTaken: AAP 2.0 SUCCESS) only
   // when the consumer is done with them, i.e. comes back for the next one or leaves its loop, so that a
   // consumer that stores each bundle before asking for the next lets the node forget nothing it has not
-  // stored. The model is one consumer at a time (the gateway's inbound loop): any iterator's next() or
+  // stored. The model is one consumer at a time (the gateway's inbound loop): each iterator's next() or
   // return() releases what was handed out before, which also covers helpers that open a fresh iterator
   // per bundle.
   const held: Entry[] = [];
