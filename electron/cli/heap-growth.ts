@@ -13,9 +13,9 @@
  *
  * Measured with bench/pair-cpu.ts (1 MiB bundles, AAP v1 → BPA → MTCP → BPA → AAP v1, 800 bundles,
  * two runs each, alternated): user CPU per bundle at the sending BPA 1,575–1,638 µs → 1,050–1,163 µs,
- * at the receiving BPA 1,713–1,738 µs → 900–988 µs. The receiving node's peak RSS in the bench's 1 MiB
- * case stays about the same (115–121 MiB), because a mark-compact still runs when the live heap has
- * grown fourfold, and young buffers are freed by scavenges as before.
+ * at the receiving BPA 1,713–1,738 µs → 900–988 µs. The larger node's peak RSS in the 1 MiB case of
+ * `npm run bench -- bpa` stayed where it was (118.6 MiB before, 113–116 MiB after): a mark-compact still
+ * runs once the live heap has grown fourfold, and young buffers are freed by scavenges as before.
  *
  * A factor of 4 (300 %) is the largest V8 picks on its own (MaxGrowingFactor's kMaxFactor on machines
  * with large memory), so this only stops V8 from choosing a smaller one for a process whose garbage is
