@@ -14,6 +14,8 @@ import { parseAapAddress } from '../electron/services/aap-client';
 import type { AapTransport } from '../electron/services/aap-client';
 
 const FARSIDE = fileURLToPath(new URL('../bin/farside.js', import.meta.url));
+const RUN_TS = fileURLToPath(new URL('../bin/run-ts.js', import.meta.url));
+const FLOOR_NODE = fileURLToPath(new URL('./floor-node.ts', import.meta.url));
 /**
  * Extra Node options for the `farside bpa` children, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to
  * profile the BPAs (Node refuses --cpu-prof in NODE_OPTIONS). Whitespace-separated.
@@ -99,6 +101,40 @@ export const startFarsideNode: StartNode = async (nodeId) => {
     if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
       await stop();
       throw new Error(`farside bpa ${nodeId} did not start:\n${log.slice(-4000)}`);
+    }
+    await sleep(25);
+  }
+};
+
+/**
+ * The floor node of floor-node.ts (not a BPA: the least Node.js does per bundle on the bench path), for
+ * pair-cpu.ts. Its log goes to a file in its own directory, like `farside bpa`'s.
+ */
+export const startFloorNode: StartNode = async (nodeId) => {
+  const dir = mkdtempSync(join(tmpdir(), 'farside-bench-floor-'));
+  const logPath = join(dir, 'floor.log');
+  const fd = openSync(logPath, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn(process.execPath, [...BPA_NODE_ARGS, RUN_TS, FLOOR_NODE, nodeId, dir], { cwd: dir, stdio: ['ignore', fd, fd] });
+  } finally {
+    closeSync(fd);
+  }
+  child.on('error', () => undefined);
+  const stop = async (): Promise<void> => {
+    await terminate(child);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    const log = existsSync(logPath) ? readFileSync(logPath, 'utf8') : '';
+    const m = /"event":"floor.ready","aap":(\d+),"mtcp":(\d+)/.exec(log);
+    if (m !== null && child.pid !== undefined) {
+      return { nodeId, pid: child.pid, aap: { kind: 'tcp', host: '127.0.0.1', port: Number(m[1]) }, mtcp: `mtcp:127.0.0.1:${m[2]}`, stop };
+    }
+    if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(`floor node ${nodeId} did not start:\n${log.slice(-4000)}`);
     }
     await sleep(25);
   }

@@ -3,16 +3,19 @@
  * A/B comparisons while optimising): the same pair and client as bpa.bench.ts (aap-transfer.ts,
  * bp-nodes.ts), one run, then user and system CPU µs per bundle of BPA A, BPA B and this client, read
  * from /proc/<pid>/stat (clock ticks of 10 ms, hence runs of thousands of bundles).
- * Run: node bin/run-ts.js bench/pair-cpu.ts [farside|ud3tn] [payload bytes, default 1024] [count, default 10000]
- * (ud3tn needs FARSIDE_UD3TN). FARSIDE_BENCH_BPA_NODE_ARGS passes Node options to the BPAs, e.g.
- * "--cpu-prof --cpu-prof-dir=DIR". Prints one JSON line.
+ * Run: node bin/run-ts.js bench/pair-cpu.ts [farside|ud3tn|floor] [payload bytes, default 1024] [count,
+ * default 10000]; ud3tn needs FARSIDE_UD3TN; floor is floor-node.ts, the least Node.js does per bundle.
+ * FARSIDE_BENCH_BPA_NODE_ARGS passes Node options to the BPAs, e.g. "--cpu-prof --cpu-prof-dir=DIR".
+ * Prints one JSON line.
  */
 import { readFileSync } from 'node:fs';
 import { openAapPair } from './aap-transfer';
-import { startFarsideNode, startUd3tnNode } from './bp-nodes';
+import { startFarsideNode, startFloorNode, startUd3tnNode } from './bp-nodes';
 import { randomBytes } from './measure';
 
-const kind = process.argv[2] === 'ud3tn' ? 'ud3tn' : 'farside';
+const kinds = { farside: startFarsideNode, ud3tn: startUd3tnNode, floor: startFloorNode } as const;
+const arg = process.argv[2] ?? 'farside';
+const kind: keyof typeof kinds = arg === 'ud3tn' || arg === 'floor' ? arg : 'farside';
 const size = Number(process.argv[3] ?? 1024);
 const count = Number(process.argv[4] ?? 10_000);
 const TICK_US = 10_000;
@@ -23,7 +26,7 @@ function ticks(pid: number): readonly [number, number] {
   return [Number(fields[11]), Number(fields[12])];
 }
 
-const start = kind === 'farside' ? startFarsideNode : startUd3tnNode;
+const start = kinds[kind];
 const a = await start('dtn://earth.dtn/');
 const b = await start('dtn://mars.dtn/');
 try {

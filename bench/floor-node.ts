@@ -1,0 +1,192 @@
+/**
+ * The floor of the 1 KiB end-to-end bench: the least a Node.js process must do per bundle on the path
+ * AAP → node A → MTCP → node B → AAP, and nothing else. Not a BPA and not part of the product: a
+ * measuring stick, so that `pair-cpu.ts floor` shows how far Farside's BPA is from what Node itself
+ * allows on this machine, and how far that is from uD3TN (issue 3's 1 KiB goal).
+ *
+ * What each node does per bundle, and only that:
+ * - A, per SENDBUNDLE: decode the AAP frame (shared codec), build and encode the bundle as the BPA does
+ *   (submitted-bundle.ts, shared BPv7 encoder), append it to a journal file in one writev(2) with a
+ *   record header and its CRC-32C (what kill -9 durability needs at the least), write SENDCONFIRM, then
+ *   write the MTCP frame (head and bundle, one writev); two log lines, as `farside bpa` writes;
+ * - B, per MTCP frame: decode the bundle (shared decoder, CRCs checked), append it to its journal the
+ *   same way, write RECVBUNDLE to the registered agent, queue two log lines.
+ * Log lines are written together every LOG_FLUSH_MS or LOG_FLUSH_BYTES, as `farside bpa` does.
+ *
+ * Left out, because the floor is about the path, not about a node's duties: the SQLite store of
+ * record, duplicate suppression, routing and contacts (the first config-agent bundle names the one
+ * MTCP peer), delivery settling, status reports, expiry, every refusal but the codec's.
+ *
+ * Run as a child: node bin/run-ts.js bench/floor-node.ts NODE_ID DIR. It listens on loopback ports
+ * chosen at run time and prints {"event":"floor.ready","aap":PORT,"mtcp":PORT} once both are bound.
+ */
+import { closeSync, openSync, writeSync, writevSync } from 'node:fs';
+import { createServer, connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { crc32c } from '@node-rs/crc32';
+import { createAapDecoder, encodeAapBundleId, encodeAapMessage, encodeAapMessageParts } from '../shared/protocol/aap';
+import type { AapMessage } from '../shared/protocol/aap';
+import { decodeBundle, encodeBundleParts, payloadBlockOf } from '../shared/protocol/bpv7/bundle';
+import { dtnTimeFromUnixMs } from '../shared/protocol/bpv7/dtn-time';
+import { formatEid } from '../shared/protocol/bpv7/eid';
+import { createMtcpDecoder } from '../shared/protocol/mtcp';
+import { encodeMtcpHeader } from '../shared/protocol/mtcp/frame';
+import { DEFAULT_LIFETIME_MS, bundleForSubmit } from '../electron/bpa/submitted-bundle';
+
+const LOG_FLUSH_MS = 20;
+const LOG_FLUSH_BYTES = 64 * 1024;
+const RECORD_HEADER_BYTES = 9;
+
+const nodeId = process.argv[2] ?? 'dtn://floor.dtn/';
+const dir = process.argv[3] ?? '.';
+const journal = openSync(join(dir, 'journal'), 'w');
+
+let pending: string[] = [];
+let pendingBytes = 0;
+let timer: NodeJS.Timeout | undefined;
+function flush(): void {
+  clearTimeout(timer);
+  timer = undefined;
+  if (pending.length === 0) return;
+  writeSync(1, pending.join(''));
+  pending = [];
+  pendingBytes = 0;
+}
+function log(line: string): void {
+  pending.push(`${line}\n`);
+  pendingBytes += line.length + 1;
+  if (pendingBytes >= LOG_FLUSH_BYTES) flush();
+  else timer ??= setTimeout(flush, LOG_FLUSH_MS);
+}
+
+/** One journal record: type, body length and CRC-32C (9 bytes), a short JSON meta, the bundle. */
+function append(meta: string, parts: readonly Uint8Array[]): void {
+  const m = Buffer.from(meta);
+  let crc = crc32c(m);
+  let length = m.length;
+  for (const p of parts) {
+    crc = crc32c(p, crc);
+    length += p.length;
+  }
+  const head = Buffer.allocUnsafe(RECORD_HEADER_BYTES);
+  head.writeUInt8(1, 0);
+  head.writeUInt32BE(length, 1);
+  head.writeUInt32BE(crc >>> 0, 5);
+  writevSync(journal, [head, m, ...parts]);
+}
+
+function encoded(message: AapMessage): Uint8Array {
+  const r = encodeAapMessage(message);
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
+
+let agent: Socket | null = null;
+let peer: Socket | null = null;
+let lastTime = -1;
+let sequence = 0;
+
+function submit(s: Socket, destination: string, payload: Uint8Array): void {
+  if (destination.endsWith('/config')) {
+    // The bench's contact (aap-client config-agent.ts): its CLA address is the one peer.
+    const m = /mtcp:([\d.]+):(\d+)/.exec(new TextDecoder().decode(payload));
+    if (m?.[1] !== undefined && m[2] !== undefined) {
+      peer = connect(Number(m[2]), m[1]);
+      peer.setNoDelay(true);
+      peer.on('error', () => undefined);
+    }
+  }
+  const time = dtnTimeFromUnixMs(Date.now());
+  sequence = time === lastTime ? sequence + 1 : 0;
+  lastTime = time;
+  const shape = bundleForSubmit({ source: `${nodeId}bench`, destination, payload }, { time, sequence }, DEFAULT_LIFETIME_MS);
+  if (!shape.ok) {
+    s.write(encoded({ type: 'NACK' }));
+    return;
+  }
+  const parts = encodeBundleParts(shape.value.bundle);
+  let size = 0;
+  for (const p of parts) size += p.length;
+  const id = `${shape.value.source} ${time} ${sequence}`;
+  append(JSON.stringify([id, shape.value.destination, size]), parts);
+  s.write(encoded({ type: 'SENDCONFIRM', bundleId: encodeAapBundleId(time, sequence) }));
+  log(`{"event":"bundle.stored","id":"${id}","bytes":${size}}`);
+  if (peer === null || destination.endsWith('/config')) return;
+  const link = peer;
+  setImmediate(() => {
+    link.cork();
+    link.write(encodeMtcpHeader(size));
+    for (const p of parts) link.write(p);
+    link.uncork();
+    log(`{"event":"bundle.forwarded","id":"${id}"}`);
+  });
+}
+
+const aap = createServer((s) => {
+  s.setNoDelay(true);
+  s.on('error', () => undefined);
+  const decoder = createAapDecoder({ recovery: 'skip-byte' });
+  s.write(encoded({ type: 'WELCOME', eid: nodeId }));
+  s.on('data', (chunk: Buffer) => {
+    decoder.push(chunk);
+    for (let step = decoder.next(); step.kind !== 'need-more'; step = decoder.next()) {
+      if (step.kind === 'error') continue;
+      const m = step.message;
+      if (m.type === 'REGISTER') {
+        agent = s;
+        s.write(encoded({ type: 'ACK' }));
+      } else if (m.type === 'PING') s.write(encoded({ type: 'ACK' }));
+      else if (m.type === 'SENDBUNDLE') submit(s, m.eid, m.payload);
+      else s.write(encoded({ type: 'NACK' }));
+    }
+  });
+});
+
+const mtcp = createServer((s) => {
+  s.on('error', () => undefined);
+  const decoder = createMtcpDecoder();
+  s.on('data', (chunk: Buffer) => {
+    decoder.push(chunk);
+    for (let step = decoder.next(); step.kind !== 'need-more'; step = decoder.next()) {
+      if (step.kind === 'error') {
+        // Resync skips what it could not read; a decoder that stopped would repeat its error.
+        if (step.skipped > 0) continue;
+        s.destroy();
+        return;
+      }
+      const b = decodeBundle(step.bundle);
+      if (!b.ok) continue;
+      const p = b.value.bundle.primary;
+      const source = formatEid(p.source);
+      const id = `${source} ${p.creation.time} ${p.creation.sequence}`;
+      append(JSON.stringify([id, formatEid(p.destination), step.bundle.length]), [step.bundle]);
+      log(`{"event":"bundle.received","id":"${id}","bytes":${step.bundle.length}}`);
+      const frame = encodeAapMessageParts({ type: 'RECVBUNDLE', eid: source, payload: payloadBlockOf(b.value.bundle)?.data ?? new Uint8Array(0) });
+      if (frame.ok && agent !== null) {
+        agent.cork();
+        for (const part of frame.value) agent.write(part);
+        agent.uncork();
+      }
+      log(`{"event":"bundle.delivered","id":"${id}"}`);
+    }
+  });
+});
+
+function stop(): void {
+  flush();
+  aap.close();
+  mtcp.close();
+  closeSync(journal);
+  process.exit(0);
+}
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);
+
+aap.listen(0, '127.0.0.1', () => {
+  mtcp.listen(0, '127.0.0.1', () => {
+    const a = aap.address();
+    const m = mtcp.address();
+    if (a === null || typeof a === 'string' || m === null || typeof m === 'string') throw new Error('no TCP address');
+    writeSync(1, `${JSON.stringify({ event: 'floor.ready', aap: a.port, mtcp: m.port })}\n`);
+  });
+});
