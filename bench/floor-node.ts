@@ -17,6 +17,10 @@
  * record, duplicate suppression, routing and contacts (the first config-agent bundle names the one
  * MTCP peer), delivery settling, status reports, expiry, every refusal but the codec's.
  *
+ * Meant for small bundles: its journal is one growing file, so at 1 MiB each append costs the kernel
+ * about 3 ms of new pages (pair-cpu.ts floor 1048576 800), where the BPA overwrites freed blob files
+ * (docs/embedded-bpa.md); it is no floor there.
+ *
  * Run as a child: node bin/run-ts.js bench/floor-node.ts NODE_ID DIR. It listens on loopback ports
  * chosen at run time and prints {"event":"floor.ready","aap":PORT,"mtcp":PORT} once both are bound.
  */
