@@ -68,55 +68,27 @@ function firstString(value: unknown): string {
   return value[0];
 }
 
-/**
- * `farside bpa` with an AAP v1 and an MTCP listener on free loopback ports and its durable store in a
- * fresh directory. Its event log (one JSON line per bundle event) goes to a file, not through a pipe
- * into this process, so that the client's process does not pay for reading it.
- */
-export const startFarsideNode: StartNode = async (nodeId) => {
-  const dir = mkdtempSync(join(tmpdir(), 'farside-bench-bpa-'));
-  const logPath = join(dir, 'bpa.log');
-  const args = [...BPA_NODE_ARGS, FARSIDE, 'bpa', '--node-id', nodeId, '--aap', 'tcp:127.0.0.1:0', '--cla', 'mtcp:127.0.0.1:0', '--store', join(dir, 'store')];
-  const fd = openSync(logPath, 'a');
-  let child: ChildProcess;
-  try {
-    child = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', fd, fd] });
-  } finally {
-    closeSync(fd);
-  }
-  child.on('error', () => undefined);
-  const stop = async (): Promise<void> => {
-    await terminate(child);
-    rmSync(dir, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  for (;;) {
-    const log = existsSync(logPath) ? readFileSync(logPath, 'utf8') : '';
-    const ready = readyLine(log);
-    if (ready !== null && child.pid !== undefined) {
-      const aap = parseAapAddress(firstString(ready['aap']));
-      if (!aap.ok) throw new Error(`farside bpa: ${aap.error.message}`);
-      return { nodeId, pid: child.pid, aap: aap.value, mtcp: firstString(ready['cla']), stop };
-    }
-    if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
-      await stop();
-      throw new Error(`farside bpa ${nodeId} did not start:\n${log.slice(-4000)}`);
-    }
-    await sleep(25);
-  }
-};
+/** Where a started node's log says it listens. */
+type Listening = Pick<BenchNode, 'aap' | 'mtcp'>;
 
 /**
- * The floor node of floor-node.ts (not a BPA: the least Node.js does per bundle on the bench path), for
- * pair-cpu.ts. Its log goes to a file in its own directory, like `farside bpa`'s.
+ * A node process with its own fresh directory, its log (stdout and stderr) in a file there rather than
+ * through a pipe into this process, so that the client's process does not pay for reading it. The log
+ * is polled until `listening` finds the node's addresses in it.
  */
-export const startFloorNode: StartNode = async (nodeId) => {
-  const dir = mkdtempSync(join(tmpdir(), 'farside-bench-floor-'));
-  const logPath = join(dir, 'floor.log');
+async function startNodeProcess(
+  what: string,
+  nodeId: string,
+  dirPrefix: string,
+  argsIn: (dir: string) => readonly string[],
+  listening: (log: string) => Listening | null,
+): Promise<BenchNode> {
+  const dir = mkdtempSync(join(tmpdir(), dirPrefix));
+  const logPath = join(dir, 'node.log');
   const fd = openSync(logPath, 'a');
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, [...BPA_NODE_ARGS, RUN_TS, FLOOR_NODE, nodeId, dir], { cwd: dir, stdio: ['ignore', fd, fd] });
+    child = spawn(process.execPath, [...argsIn(dir)], { cwd: dir, stdio: ['ignore', fd, fd] });
   } finally {
     closeSync(fd);
   }
@@ -128,17 +100,47 @@ export const startFloorNode: StartNode = async (nodeId) => {
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     const log = existsSync(logPath) ? readFileSync(logPath, 'utf8') : '';
-    const m = /"event":"floor.ready","aap":(\d+),"mtcp":(\d+)/.exec(log);
-    if (m !== null && child.pid !== undefined) {
-      return { nodeId, pid: child.pid, aap: { kind: 'tcp', host: '127.0.0.1', port: Number(m[1]) }, mtcp: `mtcp:127.0.0.1:${m[2]}`, stop };
-    }
+    const at = listening(log);
+    if (at !== null && child.pid !== undefined) return { nodeId, pid: child.pid, ...at, stop };
     if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
       await stop();
-      throw new Error(`floor node ${nodeId} did not start:\n${log.slice(-4000)}`);
+      throw new Error(`${what} ${nodeId} did not start:\n${log.slice(-4000)}`);
     }
     await sleep(25);
   }
-};
+}
+
+/**
+ * `farside bpa` with an AAP v1 and an MTCP listener on free loopback ports and its durable store in a
+ * fresh directory; its event log is one JSON line per bundle event.
+ */
+export const startFarsideNode: StartNode = (nodeId) =>
+  startNodeProcess(
+    'farside bpa',
+    nodeId,
+    'farside-bench-bpa-',
+    (dir) => [...BPA_NODE_ARGS, FARSIDE, 'bpa', '--node-id', nodeId, '--aap', 'tcp:127.0.0.1:0', '--cla', 'mtcp:127.0.0.1:0', '--store', join(dir, 'store')],
+    (log) => {
+      const ready = readyLine(log);
+      if (ready === null) return null;
+      const aap = parseAapAddress(firstString(ready['aap']));
+      if (!aap.ok) throw new Error(`farside bpa: ${aap.error.message}`);
+      return { aap: aap.value, mtcp: firstString(ready['cla']) };
+    },
+  );
+
+/** The floor node of floor-node.ts (not a BPA: the least Node.js does per bundle on the bench path), for pair-cpu.ts. */
+export const startFloorNode: StartNode = (nodeId) =>
+  startNodeProcess(
+    'floor node',
+    nodeId,
+    'farside-bench-floor-',
+    (dir) => [...BPA_NODE_ARGS, RUN_TS, FLOOR_NODE, nodeId, dir],
+    (log) => {
+      const m = /"event":"floor.ready","aap":(\d+),"mtcp":(\d+)/.exec(log);
+      return m === null ? null : { aap: { kind: 'tcp', host: '127.0.0.1', port: Number(m[1]) }, mtcp: `mtcp:127.0.0.1:${m[2]}` };
+    },
+  );
 
 /**
  * A uD3TN node with an MTCP listener, at log level 2 like the runs in ud3tn-behaviour.md §12 (level 3
