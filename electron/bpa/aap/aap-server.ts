@@ -48,7 +48,7 @@ import {
 import { LIMITS } from '../../../shared/protocol/limits';
 import type { AgentHost, AgentSink, DeliveredAdu, Log } from '../types';
 import { agentEid, isBuiltinAgentEid } from './agent-id';
-import { openAapConnection } from './connection';
+import { openAapConnection, type PumpStep } from './connection';
 import { checkDestination } from './destination';
 import { createListeners, type Listeners } from './listeners';
 import { writeParts } from './write-parts';
@@ -210,24 +210,17 @@ export function createAapServer(options: AapServerOptions): AapServer {
 
     /** Decode and answer everything buffered, one request at a time, in order. */
     function pump(): Promise<void> {
-      return c.pump(
-        async () => {
-          while (!c.closed) {
-            const step = decoder.next();
-            if (step.kind === 'need-more') break;
-            if (step.kind === 'error') {
-              onDecodeError(step.error);
-              continue;
-            }
-            flushGarbage();
-            const pending = handle(step.message);
-            if (pending !== undefined) await c.hold(pending);
-          }
-          flushGarbage();
-        },
-        () => send(NACK),
-        () => decoder.buffered > 0,
-      );
+      return c.pump(step, () => send(NACK), () => decoder.buffered > 0);
+    }
+
+    function step(): PumpStep {
+      const s = decoder.next();
+      if (s.kind === 'error') {
+        onDecodeError(s.error);
+        return undefined;
+      }
+      flushGarbage();
+      return s.kind === 'need-more' ? 'need-more' : handle(s.message);
     }
 
     if (!welcome.ok) {

@@ -65,7 +65,7 @@ import { formatEid, parseEid } from '../../../shared/protocol/bpv7/eid';
 import { LIMITS } from '../../../shared/protocol/limits';
 import type { AgentHost, AgentSink, DeliveredAdu, Log, ReportRequest } from '../types';
 import { agentEid, isBuiltinAgentEid, localAgentId } from './agent-id';
-import { openAapConnection } from './connection';
+import { openAapConnection, type PumpStep } from './connection';
 import { checkDestination } from './destination';
 import { createListeners, type Listeners } from './listeners';
 import { writeParts } from './write-parts';
@@ -376,34 +376,34 @@ export function createAap2Server(options: Aap2ServerOptions): Aap2Server {
 
     function pump(): Promise<void> {
       return c.pump(
-        async () => {
-          while (!c.closed) {
-            const step = decoder.next();
-            if (step.kind === 'need-more') break;
-            if (step.kind === 'error') {
-              onDecodeError(step.error);
-              break;
-            }
-            if (step.kind === 'response') {
-              onResponse(step.response.responseStatus);
-              continue;
-            }
-            let pending: Promise<void> | undefined;
-            if (step.kind === 'payload') {
-              const adu = pendingAdu;
-              pendingAdu = null;
-              if (adu !== null) pending = submit(adu, step.payload).then(sendResponse);
-            } else {
-              pending = handle(step.message);
-            }
-            if (pending !== undefined) await c.hold(pending);
-          }
-        },
+        step,
         () => {
           if (mode !== 'subscriber') respond(S.ERROR);
         },
         () => decoder.buffered > 0 && mode !== 'subscriber',
       );
+    }
+
+    /** One decoded frame answered; a decode error always shuts the connection (onDecodeError). */
+    function step(): PumpStep {
+      const s = decoder.next();
+      switch (s.kind) {
+        case 'need-more':
+          return 'need-more';
+        case 'error':
+          onDecodeError(s.error);
+          return undefined;
+        case 'response':
+          onResponse(s.response.responseStatus);
+          return undefined;
+        case 'payload': {
+          const adu = pendingAdu;
+          pendingAdu = null;
+          return adu === null ? undefined : submit(adu, s.payload).then(sendResponse);
+        }
+        case 'message':
+          return handle(s.message);
+      }
     }
 
     function armActiveKeepalive(): void {

@@ -42,14 +42,17 @@ export interface AapConnection {
   /** End the connection after the bytes already written (e.g. a final NACK), with a `.closing` log line. */
   shut(reason: string, fields?: Record<string, string | number>): void;
   /**
-   * Run `loop` (decode and answer what is buffered) unless it is running already, writes corked. A throw
-   * is logged as `.internal_error`, answered by `onInternalError`, and closes the connection. Afterwards
-   * the read timer is armed if `unfinished()`, and reading stops while the client does not read its replies.
+   * Run `step` (decode and answer one message) until it returns 'need-more' or the connection closes,
+   * unless the pump is running already, writes corked; a step's pending answer is awaited with reading
+   * held (TCP backpressure), so replies keep their order. A throw is logged as `.internal_error`, answered
+   * by `onInternalError`, and closes the connection. Afterwards the read timer is armed if `unfinished()`,
+   * and reading stops while the client does not read its replies.
    */
-  pump(loop: () => Promise<void>, onInternalError: () => void, unfinished: () => boolean): Promise<void>;
-  /** Within the pump: await the processor's answer with reading held (TCP backpressure); replies keep their order. */
-  hold(pending: Promise<void>): Promise<void>;
+  pump(step: () => PumpStep, onInternalError: () => void, unfinished: () => boolean): Promise<void>;
 }
+
+/** What one decoded step asks of the pump: stop until more bytes come, go on, or go on once this answer is written. */
+export type PumpStep = 'need-more' | Promise<void> | undefined;
 
 /** Connections counted per protocol, for their log names. */
 const counters = { aap: 0, aap2: 0 };
@@ -94,12 +97,16 @@ export function openAapConnection(socket: Socket, o: AapConnectionOptions): AapC
     readTimer = setTimeout(o.onReadTimeout, o.readTimeoutMs);
   }
 
-  async function pump(loop: () => Promise<void>, onInternalError: () => void, unfinished: () => boolean): Promise<void> {
+  async function pump(step: () => PumpStep, onInternalError: () => void, unfinished: () => boolean): Promise<void> {
     if (pumping) return;
     pumping = true;
     socket.cork();
     try {
-      await loop();
+      while (!closed) {
+        const next = step();
+        if (next === 'need-more') break;
+        if (next !== undefined) await hold(next);
+      }
     } catch (e) {
       log({ event: `${protocol}.internal_error`, conn, message: e instanceof Error ? e.message : String(e) });
       onInternalError();
@@ -119,6 +126,7 @@ export function openAapConnection(socket: Socket, o: AapConnectionOptions): AapC
     }
   }
 
+  /** Await the processor's answer with reading held (TCP backpressure); replies keep their order. */
   async function hold(pending: Promise<void>): Promise<void> {
     socket.uncork();
     socket.pause();
@@ -155,6 +163,5 @@ export function openAapConnection(socket: Socket, o: AapConnectionOptions): AapC
     send,
     shut,
     pump,
-    hold,
   };
 }
