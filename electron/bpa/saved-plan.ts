@@ -44,9 +44,6 @@ const commandSchema = z
 
 const fileSchema = z.object({ version: z.literal(1), commands: z.array(commandSchema) }).strict();
 
-// The BPA turns config-agent commands into saved ones with the router's conversion; it imports it from here.
-export { planCommandOf } from './router/config-command';
-
 export interface SavedPlan {
   /** The saved commands, oldest first. */
   commands(): readonly PlanCommand[];

@@ -4,8 +4,6 @@
  * no flags).
  */
 import { FARSIDE_ADU_FLAGS } from '../../../shared/protocol/aap2';
-import { reportRequestFlags as bundleReportRequestFlags } from '../../../shared/protocol/bpv7/flags';
-import type { StatusReportRequest } from './types';
 
 /** The adu_flags bits (docs/status-reports.md table). */
 export const ADU_FLAGS = FARSIDE_ADU_FLAGS;
@@ -14,4 +12,4 @@ export const ADU_FLAGS = FARSIDE_ADU_FLAGS;
  * The adu_flags that ask for the requested reports; 0 when none is asked for (or no request given).
  * Farside's adu_flags bits have the values of the RFC 9171 §4.2.3 bundle flags, so they are those flags.
  */
-export const reportRequestFlags: (r: StatusReportRequest | undefined) => number = bundleReportRequestFlags;
+export { reportRequestFlags } from '../../../shared/protocol/bpv7/flags';

@@ -5,7 +5,7 @@
  * flag's value, and marks the administrative records a node pushes to a subscriber with the ADMIN_RECORD
  * flag's value, so that no bit collides with BPDU (1).
  */
-import { BundleFlag } from '../bpv7/flags';
+import { BundleFlag, REPORT_REQUEST_FLAGS } from '../bpv7/flags';
 import { AAP2_ADU_FLAGS } from './messages';
 
 export const FARSIDE_ADU_FLAGS = {
@@ -20,6 +20,5 @@ export const FARSIDE_ADU_FLAGS = {
   REPORT_DELETION: BundleFlag.REPORT_DELETION,
 } as const;
 
-/** Every report-request bit. */
-export const FARSIDE_REPORT_ADU_BITS =
-  FARSIDE_ADU_FLAGS.REPORT_RECEPTION | FARSIDE_ADU_FLAGS.REPORT_FORWARDING | FARSIDE_ADU_FLAGS.REPORT_DELIVERY | FARSIDE_ADU_FLAGS.REPORT_DELETION;
+/** Every report-request bit: the bundle's report request flags, as the bits have their values. */
+export const FARSIDE_REPORT_ADU_BITS = REPORT_REQUEST_FLAGS;

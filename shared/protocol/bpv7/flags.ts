@@ -24,7 +24,6 @@ export const BundleFlag = {
 export const REPORT_REQUEST_FLAGS =
   BundleFlag.REPORT_RECEPTION | BundleFlag.REPORT_FORWARDING | BundleFlag.REPORT_DELIVERY | BundleFlag.REPORT_DELETION;
 
-/** Every bundle flag RFC 9171 assigns; bits 3, 4, 7–13, 15, 19, 20 are reserved and 21–63 unassigned. */
 /** Which status reports a bundle asks for (RFC 9171 §4.2.3); absent or false means not asked. */
 export interface ReportRequestBits {
   readonly reception?: boolean;
@@ -44,6 +43,7 @@ export function reportRequestFlags(r: ReportRequestBits | undefined): number {
   );
 }
 
+/** Every bundle flag RFC 9171 assigns; bits 3, 4, 7–13, 15, 19, 20 are reserved and 21–63 unassigned. */
 export const KNOWN_BUNDLE_FLAGS =
   BundleFlag.IS_FRAGMENT |
   BundleFlag.ADMIN_RECORD |
