@@ -7,7 +7,7 @@
  *   gets one AAPResponse; one request in flight, each reply awaited with a deadline.
  * - subscriber (true): the node becomes the Initiator and pushes BundleADU (+ payload) and Keepalive;
  *   the client answers each with an AAPResponse: ACK to a Keepalive at once, SUCCESS to an ADU once the
- *   consumer has taken it (the node pushes nothing else until then).
+ *   consumer is done with it (the inbox's onTaken; the node pushes nothing else until then).
  *
  * A decoding error, an unexpected message or a missing reply closes the connection (uD3TN itself closes
  * on a Protobuf error, §6); the link then reconnects.
@@ -42,7 +42,7 @@ export interface Aap2ConnectionOptions {
   readonly connectTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly maxPayloadBytes: number;
-  /** Subscriber: a pushed ADU; `taken` answers SUCCESS and must run once the consumer has it. */
+  /** Subscriber: a pushed ADU; `taken` answers SUCCESS and must run once the consumer is done with it. */
   readonly onBundle: (bundle: ReceivedBundle, taken: () => void) => void;
   /** Subscriber: answer SUCCESS after this long even if not taken yet (see AapClientOptions). */
   readonly confirmDeadlineMs: number | null;

@@ -6,7 +6,8 @@
  *
  * Backpressure: when the consumer falls behind by inboxHighWaterBytes the client stops reading. AAP 2.0
  * needs nothing more: the node pushes the next bundle only after our SUCCESS, which we send when the
- * consumer takes the bundle. On AAP v1 replies share the stream with RECVBUNDLEs, so the client keeps
+ * consumer is done with the bundle (it asks for the next one or ends its loop; inbox.ts). So over AAP 2.0
+ * the node and the consumer do not work on bundles at the same time: the price of never losing one. On AAP v1 replies share the stream with RECVBUNDLEs, so the client keeps
  * reading while a request waits for its reply; the buffer can then grow past the mark by what the node
  * had queued ahead of the reply. Nothing read is ever dropped (§11: uD3TN does not keep it).
  */

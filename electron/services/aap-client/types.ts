@@ -103,7 +103,7 @@ export interface AapClientOptions {
   /**
    * AAP 2.0 subscriber: answer a pushed ADU with SUCCESS after this many ms even when the consumer has
    * not taken it yet (it stays in the client's buffer: nothing is lost here). Absent: SUCCESS only once
-   * the consumer has taken the bundle. uD3TN v0.13 waits 1 s for that answer (AAP2_AGENT_TIMEOUT_MS),
+   * the consumer is done with the bundle (it asks for the next one or ends its iteration, inbox.ts). uD3TN v0.13 waits 1 s for that answer (AAP2_AGENT_TIMEOUT_MS),
    * then closes the subscriber connection and drops its own copy, and bundles that arrive before the
    * client has reconnected are dropped as well (ud3tn-behaviour.md §11). With a consumer that may hold a
    * bundle longer than that, set this below 1000 for a v0.13 node.
@@ -173,8 +173,10 @@ export interface AapClient {
   addContact(contact: ContactRequest): Promise<Result<ContactSent>>;
   /**
    * The received bundles, in arrival order, for one consumer. A bundle leaves the client's buffer only
-   * when the consumer takes it; AAP 2.0 confirms it to the node (SUCCESS) only then. The iterator ends
-   * after close(), once the buffer is drained.
+   * when the consumer takes it; AAP 2.0 confirms it to the node (SUCCESS) only once the consumer asks for
+   * the next bundle or ends its iteration, so a consumer that stores each bundle before asking for the next
+   * never lets the node forget one it has not stored. The iterator ends after close(), once the buffer is
+   * drained.
    */
   bundles(): AsyncIterableIterator<ReceivedBundle>;
   /** Liveness check: AAP v1 PING → ACK, AAP 2.0 Keepalive → ACK. */
