@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeAapBundleId, encodeAapMessage, type AapMessage } from '../../../shared/protocol/aap';
 import { ud3tnVector } from '../../../shared/test-support/vectors';
-import { nextBundle, scriptedClient, until } from './test-support/scripted-client';
+import { nextBundle as take, scriptedClient, until } from './test-support/scripted-client';
 import { startScriptedNode, type NodeConnection, type ScriptedNode } from './test-support/scripted-node';
 import { ud3tnAap1, type Aap1Hooks, type Aap1Node } from './test-support/ud3tn-aap1';
 import type { AapClient, AapClientLogEvent, AapClientOptions } from './types';
@@ -55,8 +55,6 @@ const clientFor = (node: ScriptedNode, extra: Partial<AapClientOptions> = {}): {
 function sameBytes(a: Uint8Array, b: Uint8Array): void {
   expect(Buffer.from(a).toString('hex')).toBe(Buffer.from(b).toString('hex'));
 }
-
-const take = nextBundle;
 
 describe.each(['tcp', 'unix'] as const)('AAP v1 client over %s', (kind) => {
   it('replays earth-smtp: WELCOME, REGISTER/ACK, SENDBUNDLE/SENDCONFIRM → bundle ID 848946032538/1, PING/ACK', async () => {

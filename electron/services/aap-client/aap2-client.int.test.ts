@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ud3tnVector } from '../../../shared/test-support/vectors';
 import { replayNode, type ReplayStep } from './test-support/replay-node';
-import { nextBundle, scriptedClient, until } from './test-support/scripted-client';
+import { nextBundle as take, scriptedClient, until } from './test-support/scripted-client';
 import { startScriptedNode, type ScriptedNode } from './test-support/scripted-node';
 import type { AapClient, AapClientLogEvent, AapClientOptions } from './types';
 
@@ -48,8 +48,6 @@ const clientFor = (node: ScriptedNode, extra: Partial<AapClientOptions> = {}): {
   scriptedClient(node, 'aap2', (f) => cleanups.push(f), extra);
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-const take = nextBundle;
 
 describe.each(['unix', 'tcp'] as const)('AAP 2.0 client over %s', (kind) => {
   it('replays earth-sender byte for byte: config, ADU → bundle ID 848946050699/1 from bundle_headers, Keepalive → ACK', async () => {

@@ -175,12 +175,8 @@ export function createLink<C extends LinkConnection>(opts: LinkOptions<C>): Link
     async close(reason: FarsideError): Promise<void> {
       cancelTimer();
       setState('closed');
-      const old = current;
-      current = null;
-      if (old) {
-        old.close(reason);
-        await old.closed;
-      }
+      const old = retire(reason);
+      if (old) await old.closed;
     },
   };
 }
