@@ -203,7 +203,30 @@ describe('relay Received field (RFC 5321 §4.4, the outbound listener)', () => {
     );
   });
 
-  it('bounds the longest field it can write: a 253-character EHLO name, an IPv6 literal, a cut endpoint of 3-byte characters', () => {
+  it('cuts a long non-ASCII EID after percent-encoding it, so no line passes 998 or the reserve, and never splits a %XX', () => {
+    const bound = relayReceivedMaxChars(relay.hostname);
+    for (const eid of ['\u0800'.repeat(LIMITS.eidMaxLength), '\u{1f600}'.repeat(LIMITS.eidMaxLength / 2), `dtn://${'\u00e9'.repeat(LIMITS.eidMaxLength)}`]) {
+      for (const text of [relayReceivedField({ ...relay, endpoint: eid }), traceFields({ ...input, source: eid, destination: eid })]) {
+        wellFormed(text);
+        for (const line of text.slice(0, -2).split('\r\n')) {
+          expect(line.length).toBeLessThanOrEqual(998);
+          expect(line.length).toBeLessThanOrEqual(bound);
+          // a comment is a token of its own: "(" the cut text "...)", at most gatewayTraceTokenMaxChars + 5
+          const comment = / (\([^ ]*\))/.exec(line)?.[1];
+          if (comment?.includes('%') === true) {
+            expect(comment.length).toBeLessThanOrEqual(LIMITS.gatewayTraceTokenMaxChars + 5);
+            expect(comment).toMatch(/^\((?:dtn:\/\/)?(?:%[0-9A-F]{2})+\.\.\.\)$/);
+          }
+        }
+      }
+    }
+    // whole characters only: each cut comment decodes back to a prefix of the EID
+    const cut = / \(([^ ]*)\.\.\.\)/.exec(relayReceivedField({ ...relay, endpoint: '\u{1f600}'.repeat(100) }))?.[1] ?? '';
+    expect('\u{1f600}'.repeat(100).startsWith(decodeURIComponent(cut))).toBe(true);
+    expect(cut.length).toBeGreaterThan(LIMITS.gatewayTraceTokenMaxChars - 12);
+  });
+
+  it('bounds the longest field it can write: a 253-character EHLO name, an IPv6 literal, a cut endpoint of quoted-pairs', () => {
     const label = 'a'.repeat(63);
     const helo = `${label}.${label}.${label}.${'b'.repeat(61)}`;
     expect(helo).toHaveLength(253);
@@ -211,7 +234,8 @@ describe('relay Received field (RFC 5321 §4.4, the outbound listener)', () => {
       helo,
       peer: 'ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255',
       hostname: relay.hostname,
-      endpoint: '\u0800'.repeat(2 * LIMITS.gatewayTraceTokenMaxChars),
+      // "\\" is written as a quoted-pair: the cut comment fills gatewayTraceTokenMaxChars exactly
+      endpoint: '\\'.repeat(2 * LIMITS.gatewayTraceTokenMaxChars),
       protocol: 'ESMTP',
       id: 'x'.repeat(64),
       receivedAt: 8.64e15,

@@ -48,9 +48,9 @@
  *
  * All fields are printable ASCII (anything else in an EID percent-encoded) and folded (RFC 5322 §2.2.3: a
  * CRLF inserted before a space, so unfolding gives the exact value back) to 78 characters a line where a
- * token allows; EIDs in comments are cut at LIMITS.gatewayTraceTokenMaxChars. Only prepended, never
- * changing a byte of the message: DKIM signatures stay valid (RFC 6376 §5.4 signs existing fields, and
- * receivers are expected to see trace fields added above them).
+ * token allows; an EID in a comment is cut to LIMITS.gatewayTraceTokenMaxChars characters as written. Only
+ * prepended, never changing a byte of the message: DKIM signatures stay valid (RFC 6376 §5.4 signs
+ * existing fields, and receivers are expected to see trace fields added above them).
  */
 import { createHash, createHmac } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
@@ -96,10 +96,20 @@ function printable(text: string): string {
   return out;
 }
 
-/** A comment's text (RFC 5322 §3.2.2 ctext, with "(", ")" and "\" as quoted-pairs), cut at the limit. */
+/**
+ * A comment (RFC 5322 §3.2.2): the text made printable, "(", ")" and "\" written as quoted-pairs, and cut
+ * after the last whole character that keeps the written text within LIMITS.gatewayTraceTokenMaxChars, "..."
+ * marking the cut. The written text is what is cut, not the input: one character can take 12 (four UTF-8
+ * bytes as %XX), and cutting whole characters never splits a %XX or a quoted-pair.
+ */
 function comment(text: string): string {
-  const cut = text.length > LIMITS.gatewayTraceTokenMaxChars ? `${text.slice(0, LIMITS.gatewayTraceTokenMaxChars)}...` : text;
-  return `(${printable(cut).replace(/[()\\]/g, '\\$&')})`;
+  let out = '';
+  for (const c of text) {
+    const written = printable(c).replace(/[()\\]/g, '\\$&');
+    if (out.length + written.length > LIMITS.gatewayTraceTokenMaxChars) return `(${out}...)`;
+    out += written;
+  }
+  return `(${out})`;
 }
 
 /** The source node's name as From-domain: dtn://NAME/… when NAME is an RFC 5321 Domain. */
@@ -224,8 +234,8 @@ export function relayReceivedField(t: RelayTraceInput): string {
  * each token at its longest, and each preceded by a CRLF and a space (a fold) rather than a space alone.
  */
 export function relayReceivedMaxChars(hostname: string): number {
-  // comment(): the cut text and "...", every UTF-16 unit at most 9 characters (3 UTF-8 bytes as %XX), and "()"
-  const commentMax = 9 * LIMITS.gatewayTraceTokenMaxChars + 3 + 2;
+  // comment(): the written text cut at gatewayTraceTokenMaxChars, "..." and "()"
+  const commentMax = LIMITS.gatewayTraceTokenMaxChars + 3 + 2;
   const tokens = [4, DOMAIN_MAX, LITERAL_MAX + 2, 2, hostname.length, commentMax, 4, 5, 2, ID_MAX + 1, ...DATE_TOKENS_MAX];
   return 'Received:'.length + tokens.reduce((sum, t) => sum + 3 + t, 0) + 2;
 }

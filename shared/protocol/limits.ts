@@ -53,7 +53,7 @@ export const LIMITS = {
   gatewayDefaultMaxMessageBytes: 64 * MiB,
   /** Part of an invalid object attached to the postmaster notice (RFC 2442: hand it over for manual handling). */
   gatewayPostmasterAttachmentBytes: 8 * MiB,
-  /** An EID or bundle key written into a trace field (Received, X-Farside-Transaction); longer ones are cut or digested, so no line nears RFC 5322 §2.1.1's 998. */
+  /** Characters of an EID written as a Received comment (percent-encoded and escaped, electron/gateway/trace-fields.ts); longer ones are cut, so no line nears RFC 5322 §2.1.1's 998. */
   gatewayTraceTokenMaxChars: 256,
   /** Largest original message returned whole in a DSN (RET=FULL); larger ones return headers only. */
   dsnMaxReturnedBytes: 256 * KiB,
