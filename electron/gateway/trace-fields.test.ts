@@ -82,6 +82,23 @@ describe('trace fields (RFC 5321 §4.4 Received, X-Farside-Transaction)', () => 
     expect(text).not.toMatch(/ for /i);
   });
 
+  it('folds again after a short token that starts a continuation line (" by" then a long host name)', () => {
+    // "Received: from unknown (…)" fills the first line to 76 characters, so "by" starts the second line
+    // and the 75-character host name after it must go to a third (folding only on the first line wrote
+    // " by hhh…" as one 79-character line)
+    const source = `ipn:${'9'.repeat(42)}.${'7'.repeat(4)}`;
+    const hostname = `${'h'.repeat(63)}.example.org`;
+    const text = traceFields({ ...input, source, destination: null, hostname });
+    wellFormed(text);
+    const lines = text.slice(0, -2).split('\r\n');
+    expect(lines[0]).toBe(`Received: from unknown (${source})`);
+    expect(lines[0]).toHaveLength(76);
+    expect(lines[1]).toBe(' by');
+    expect(lines[2]).toBe(` ${hostname}`);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(78);
+    expect(fields(text).received).toMatch(STAMP);
+  });
+
   it('is the same text for the same transaction and secret, and differs between transactions, bundles and secrets', () => {
     expect(traceFields(input)).toBe(traceFields({ ...input, secret: new Uint8Array(SECRET) }));
     const other = new Uint8Array(32).fill(0x5c);

@@ -55,12 +55,11 @@
 import { createHash, createHmac } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import { formatRfc5322Date } from '../../shared/mail/date';
+import { formatField } from '../../shared/mail/header-fields';
 import { LIMITS } from '../../shared/protocol/limits';
 
 export const TRANSACTION_FIELD = 'X-Farside-Transaction';
 
-/** RFC 5322 §2.1.1: a line SHOULD be at most 78 characters, excluding the CRLF. */
-const LINE = 78;
 const DOMAIN = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 
 export interface TraceInput {
@@ -129,19 +128,12 @@ export function transactionTag(secret: Uint8Array, bundleKey: string, index: num
   return createHmac('sha256', secret).update(transactionName(bundleKey, index)).digest().subarray(0, TAG_BYTES).toString('hex');
 }
 
-/** "Name: " and the tokens, joined by spaces, a CRLF inserted before a space wherever a line would pass LINE. */
+/** "Name: " and the tokens, joined by spaces and folded to 78 characters a line (formatField), CRLF-terminated. */
 function field(name: string, tokens: readonly string[]): string {
-  let out = `${name}:`;
-  let line = out.length;
-  for (const t of tokens) {
-    if (line + 1 + t.length > LINE && line > name.length + 1 && t.length > 0) {
-      out += '\r\n';
-      line = 0;
-    }
-    out += ` ${t}`;
-    line += 1 + t.length;
-  }
-  return `${out}\r\n`;
+  const folded = formatField(name, tokens.join(' '));
+  // every token is bounded (a Domain by 253, a comment by gatewayTraceTokenMaxChars), so no line nears 998
+  if (folded === null) throw new Error(`${name} field has a token longer than a line may be`);
+  return `${folded}\r\n`;
 }
 
 /** The Received and X-Farside-Transaction fields, CRLF-terminated, to put before the message. */

@@ -1,6 +1,6 @@
 /**
- * The header section of an RFC 5322 message (§2.2, §3.6): where it ends, its fields unfolded, and a
- * field's value by name. Also used for the header-like groups of a delivery-status report (RFC 3464 §2.1,
+ * The header section of an RFC 5322 message (§2.2, §3.6): where it ends, its fields unfolded, a field's
+ * value by name, and a field written folded (formatField). Also used for the header-like groups of a delivery-status report (RFC 3464 §2.1,
  * which borrows the RFC 822 field syntax).
  *
  * Lenient where reading cannot go wrong: a bare LF ends a line like CRLF (messages handed over by local
@@ -106,4 +106,32 @@ export function messageIdOf(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const m = /<([^<>\s]+)>/.exec(value);
   return m?.[1];
+}
+
+/** RFC 5322 §2.1.1: a line SHOULD be at most 78 characters and MUST be at most 998, excluding the CRLF. */
+const FOLD_AT = 78;
+const MAX_LINE = 998;
+
+/**
+ * "Name: value" folded (RFC 5322 §2.2.3: a CRLF inserted before a space, so unfolding gives the value
+ * back exactly) wherever a line would pass 78 characters, without a final CRLF; null when a word (a run
+ * without spaces) still makes a line longer than 998. Each line keeps at least one word, and a line never
+ * starts at an empty word (two spaces in a row), which could leave a line of white space only (§3.2.2).
+ */
+export function formatField(name: string, value: string): string | null {
+  const lines: string[] = [];
+  let line = `${name}:`;
+  // whether the current line holds a word yet: "Name:" alone does not
+  let hasWord = false;
+  for (const w of value.split(' ')) {
+    if (hasWord && w.length > 0 && line.length + 1 + w.length > FOLD_AT) {
+      lines.push(line);
+      line = ` ${w}`;
+    } else {
+      line += ` ${w}`;
+    }
+    hasWord = true;
+  }
+  lines.push(line);
+  return lines.some((l) => l.length > MAX_LINE) ? null : lines.join('\r\n');
 }

@@ -16,7 +16,7 @@ import { err, ok } from '../../errors';
 import type { Result } from '../../errors';
 import { LIMITS } from '../../protocol/limits';
 import { formatRfc5322Date } from '../date';
-import { parseHeader } from '../header-fields';
+import { formatField, parseHeader } from '../header-fields';
 import type { DsnAction, DsnFields, DsnRecipientFields, TypedValue } from './types';
 
 export interface BuildDsnInput {
@@ -47,8 +47,7 @@ export interface BuiltDsn {
 }
 
 const CRLF = '\r\n';
-/** RFC 5322 §2.1.1: lines SHOULD be at most 78 characters, MUST be at most 998. */
-const FOLD_AT = 78;
+/** RFC 5322 §2.1.1: a line MUST be at most 998 characters (formatField folds to 78 where it can). */
 const MAX_LINE = 998;
 const PRINTABLE = /^[\x20-\x7e]*$/;
 const ATOM = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+$/;
@@ -58,23 +57,6 @@ const BCHARS = /^[0-9A-Za-z'()+_,\-./:=?]{1,60}$/;
 /** Replace what may not appear in a one-line field value (controls, 8-bit) with "?"; collapse line breaks. */
 export function sanitizeFieldText(text: string): string {
   return text.replace(/\r\n|[\r\n\t]/g, ' ').replace(/[^\x20-\x7e]/g, '?');
-}
-
-/** "Name: value" folded at spaces so lines stay near 78 characters; null when a piece exceeds 998. */
-function field(name: string, value: string): string | null {
-  const words = value.split(' ');
-  const lines: string[] = [];
-  let line = `${name}:`;
-  for (const w of words) {
-    if (line.length + 1 + w.length > FOLD_AT && line.trim() !== `${name}:`) {
-      lines.push(line);
-      line = ` ${w}`;
-    } else {
-      line += ` ${w}`;
-    }
-  }
-  lines.push(line);
-  return lines.some((l) => l.length > MAX_LINE) ? null : lines.join(CRLF);
 }
 
 function typed(v: TypedValue): string {
@@ -88,7 +70,7 @@ function checkFields(fields: Fields, where: string): Result<string[]> {
   for (const [name, value] of fields) {
     if (value === undefined) continue;
     if (!PRINTABLE.test(value)) return err('INVALID_ARGUMENT', `${where}: ${name} must be printable US-ASCII on one line (use sanitizeFieldText)`);
-    const f = field(name, value);
+    const f = formatField(name, value);
     if (f === null) return err('INVALID_ARGUMENT', `${where}: ${name} has a word longer than ${MAX_LINE} characters`);
     out.push(f);
   }
