@@ -1,8 +1,9 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LIMITS } from '../../../shared/protocol/limits';
 import { createBundleStore } from './bundle-store';
 import type { BundleStore, BundleStoreOptions, NewBundle } from './types';
 
@@ -366,6 +367,23 @@ describe.each([true, false])('journal %s', (withJournal) => {
       expect(second.ok || second.error.code).toBe('IO_ERROR');
       const again = reopen(first);
       expect(again.get('a').ok).toBe(true);
+    });
+
+    it('an inline bundle too large for one journal record survives a crash, and so does the put after it', () => {
+      const big = bytes(LIMITS.bundleStoreJournalMaxRecordBytes + 1, 7);
+      const store = openStore({ inlineMaxBytes: Number.POSITIVE_INFINITY, maxBytes: 2 * big.length });
+      expect(codeOf(store.put(bundle('big', { bytes: big })))).toBe('ok');
+      expect(codeOf(store.put(bundle('after')))).toBe('ok');
+      // A copy of the files taken while the store is open is what kill -9 would leave: the database, its
+      // WAL and the intake journal as written, nothing closed or checkpointed.
+      const crashed = join(dir, 'crashed');
+      for (const name of readdirSync(dir)) cpSync(join(dir, name), join(crashed, name), { recursive: true });
+      const again = openStore({ path: join(crashed, 'bundles.db'), inlineMaxBytes: Number.POSITIVE_INFINITY, maxBytes: 2 * big.length });
+      const b = again.get('big');
+      expect(b.ok && b.value.size).toBe(big.length);
+      expect(b.ok && Buffer.compare(b.value.bytes, big)).toBe(0);
+      expect(again.get('after').ok).toBe(true);
+      expect(again.usage().bundles).toBe(2);
     });
 
     it("durability 'power' works the same (synchronous=FULL, fsynced blob files)", () => {

@@ -64,6 +64,14 @@ const DELETE_FLUSH_COUNT = 4096;
  * cost per 1 KiB bundle. Hence a little more than those 2 s.
  */
 export const JOURNAL_ROTATE_MS = 2500;
+/**
+ * Room for a PUT record's metadata beside the bundle bytes (intake-journal.ts: the meta's length and its
+ * JSON array). It holds five strings — the bundle id (the source EID and up to four numbers,
+ * bundle-key.ts), the destination, the source, the agent (EIDs of at most LIMITS.eidMaxLength characters,
+ * eid.ts) and a contact hint (shorter) — and six numbers. JSON writes a character as at most 6 bytes
+ * (\uXXXX), so 8 × eidMaxLength bytes per string, and 1 KiB for the numbers, cover them.
+ */
+const JOURNAL_META_MARGIN = 5 * 8 * LIMITS.eidMaxLength + 1024;
 
 interface MetaRow {
   id: string;
@@ -310,6 +318,11 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
   const { path, maxBytes, maxBundles, clock } = options;
   const durability = options.durability ?? 'process';
   const inlineMaxBytes = options.inlineMaxBytes ?? DEFAULT_INLINE_MAX_BYTES;
+  // Replay stops at the first record over LIMITS.bundleStoreJournalMaxRecordBytes (intake-journal.ts),
+  // so a bundle whose record could be larger commits its row at once instead (inlineMaxBytes may be
+  // larger: measure.ts keeps 1 MiB bundles inline); written to the journal, it and every record after
+  // it would be lost to a crash.
+  const journalMaxBytes = Math.min(inlineMaxBytes, LIMITS.bundleStoreJournalMaxRecordBytes - JOURNAL_META_MARGIN);
   if (!(maxBytes >= 0) || !(maxBundles >= 0)) return err('INVALID_ARGUMENT', `store limits must be non-negative (maxBytes ${maxBytes}, maxBundles ${maxBundles})`);
 
   const useJournal = durability === 'process' && options.journal !== false;
@@ -602,9 +615,10 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
    */
   function putAll(entries: readonly NewBundle[]): Result<void>[] {
     if (journal !== null) {
-      const inline = entries.every((e) => sizeOf(e) <= inlineMaxBytes);
-      if (inline) return putAllJournaled(journal, entries);
-      // A blob-file bundle commits its row at once: what the journal holds goes first, in order.
+      const journaled = entries.every((e) => sizeOf(e) <= journalMaxBytes) ? putAllJournaled(journal, entries) : undefined;
+      if (journaled !== undefined) return journaled;
+      // A blob-file bundle, or one too large for a journal record, commits its row at once: what the
+      // journal holds goes first, in order.
       try {
         checkpoint();
       } catch (e) {
@@ -625,8 +639,12 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
     return undefined;
   }
 
-  /** putAll with the journal: each entry checked as in putAllCommitted, the accepted ones appended in one writev. */
-  function putAllJournaled(j: IntakeJournal, entries: readonly NewBundle[]): Result<void>[] {
+  /**
+   * putAll with the journal: each entry checked as in putAllCommitted, the accepted ones appended in one
+   * writev. Undefined, with nothing changed, when a record would be larger than replay reads (metadata
+   * beyond JOURNAL_META_MARGIN: strings longer than the BPA's): then the caller commits them instead.
+   */
+  function putAllJournaled(j: IntakeJournal, entries: readonly NewBundle[]): Result<void>[] | undefined {
     const results: Result<void>[] = [];
     const puts: { readonly at: number; readonly op: JournaledPut }[] = [];
     const buffers: Uint8Array[] = [];
@@ -669,7 +687,11 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
       seq++;
       addedBytes += size;
       batch.add(entry.id);
-      for (const b of putRecord(meta, data)) buffers.push(b);
+      const record = putRecord(meta, data);
+      let recordBytes = 0;
+      for (const b of record) recordBytes += b.length;
+      if (recordBytes > LIMITS.bundleStoreJournalMaxRecordBytes) return undefined;
+      for (const b of record) buffers.push(b);
       puts.push({ at, op: { kind: 'put', row: rowOf(meta, size, seq, data), deleted: false } });
     }
     if (puts.length === 0) return results;
