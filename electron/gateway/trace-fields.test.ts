@@ -112,6 +112,15 @@ describe('trace fields (RFC 5321 §4.4 Received, X-Farside-Transaction)', () => 
     expect(f.received).toMatch(/^from unknown \(ipn:977\.25\) by gw\.mars\.example with RFC5322 id /);
   });
 
+  it('writes no empty comment for an empty EID (the AAP v1 driver gives \'\' when the node names no endpoint)', () => {
+    const f = fields(traceFields({ ...input, destination: '' }));
+    expect(f.received).toMatch(STAMP);
+    expect(f.received).toMatch(/^from earth\.dtn \(dtn:\/\/earth\.dtn\/email\) by gw\.mars\.example with BSMTP id /);
+    expect(fields(traceFields({ ...input, source: '', destination: '' })).received).toMatch(/^from unknown by gw\.mars\.example with BSMTP id /);
+    expect(fields(relayReceivedField({ ...relay, endpoint: '' })).received).toMatch(/^from mta\.earth\.example \(\[127\.0\.0\.1\]\) by gw\.earth\.example with ESMTP id /);
+    for (const text of [traceFields({ ...input, source: '', destination: '' }), relayReceivedField({ ...relay, endpoint: '' })]) expect(text).not.toContain('()');
+  });
+
   it('the postmaster notice carries the tag alone', () => {
     expect(transactionField(SECRET, 'dtn://earth.dtn/email 5 1', 0)).toBe(`X-Farside-Transaction: ${tagOf(SECRET, 'dtn://earth.dtn/email 5 1/0')}\r\n`);
   });

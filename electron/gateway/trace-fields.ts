@@ -71,7 +71,7 @@ export interface TraceInput {
   readonly index: number;
   /** The bundle's source EID. */
   readonly source: string;
-  /** The gateway's own endpoint the bundle came to, when known. */
+  /** The gateway's own endpoint the bundle came to, when known ('' counts as unknown). */
   readonly destination: string | null;
   /** The gateway's host name (By-domain). */
   readonly hostname: string;
@@ -111,6 +111,9 @@ function comment(text: string): string {
   return `(${out})`;
 }
 
+/** An EID as a comment token, or none when there is no EID: null, or '' (the AAP v1 driver's endpoint when the node gave none). */
+const eidComment = (eid: string | null): string[] => (eid === null || eid === '' ? [] : [comment(eid)]);
+
 /** The source node's name as From-domain: dtn://NAME/… when NAME is an RFC 5321 Domain. */
 function nodeDomain(eid: string): string {
   const name = /^dtn:\/\/([^/]*)/.exec(eid)?.[1];
@@ -142,10 +145,10 @@ export function traceFields(t: TraceInput): string {
   const received = [
     'from',
     nodeDomain(t.source),
-    comment(t.source),
+    ...eidComment(t.source),
     'by',
     t.hostname,
-    ...(t.destination === null ? [] : [comment(t.destination)]),
+    ...eidComment(t.destination),
     'with',
     t.form === 'bsmtp' ? 'BSMTP' : 'RFC5322',
     'id',
@@ -212,7 +215,7 @@ export function relayReceivedField(t: RelayTraceInput): string {
     ...(peer === null ? [] : [`(${peer})`]),
     'by',
     t.hostname,
-    ...(t.endpoint === null ? [] : [comment(t.endpoint)]),
+    ...eidComment(t.endpoint),
     'with',
     t.protocol,
     'id',
