@@ -283,7 +283,7 @@ export const olderJournalPathOf = (path: string): string => `${path}-intake.old`
  */
 function replayJournal(db: Database.Database, path: string): number {
   // The older generation first: its records were written before the current one's.
-  const records = [...readJournal(olderJournalPathOf(path)).records, ...readJournal(journalPathOf(path)).records];
+  const records = [...readJournal(olderJournalPathOf(path)), ...readJournal(journalPathOf(path))];
   if (records.length === 0) return 0;
   const exists = db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM seen WHERE id = ? UNION ALL SELECT 1 FROM bundles WHERE id = ?');
   const maxSeq = db.prepare<[], { seq: number | null }>('SELECT max(seq) AS seq FROM bundles');

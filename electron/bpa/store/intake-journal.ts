@@ -4,9 +4,11 @@
  * 1 KiB row writes a WAL frame per dirty page (the row's leaf, the id and expiry index leaves, the pages
  * of batched deletes, two pwrite calls each) — measured in the BPA at about 60 µs per bundle, the largest
  * single cost of an AAP → MTCP → AAP hop. A journal record is one writev of a few hundred bytes plus the
- * bundle. The store applies the journal to SQLite in one transaction every few milliseconds (a
- * checkpoint, bundle-store.ts) and then truncates it, so the database stays the store of record and the
- * journal only ever holds the last few milliseconds of work.
+ * bundle. The journal has two generations (`<db>-intake` and `<db>-intake.old`): every 2.5 s
+ * (bundle-store.ts, JOURNAL_ROTATE_MS) the older one is applied to SQLite in one transaction and removed,
+ * and the current one becomes the older, so a record reaches SQLite 2.5–5 s after it was written, or
+ * sooner when the store applies both at once (a checkpoint). The database stays the store of record: the
+ * journal only ever holds the last few seconds of work.
  *
  * Durability is the same as the database's with synchronous=NORMAL: a record is in the kernel's page
  * cache when the write returns, which survives the death of the process but not power loss. The
@@ -98,7 +100,8 @@ function parsePutMeta(bytes: Uint8Array): JournalPutMeta | undefined {
 
 /**
  * The records of a journal's bytes, in order, up to the first damaged one; `validBytes` is where the
- * good part ends (the writer cuts the file back there before appending again).
+ * good part ends. What follows it is dropped with the rest: the store applies the records at open and
+ * starts the journal empty (openJournal).
  */
 export function parseJournal(data: Uint8Array): { readonly records: JournalRecord[]; readonly validBytes: number } {
   const records: JournalRecord[] = [];
@@ -136,16 +139,16 @@ export interface IntakeJournal {
   close(): void;
 }
 
-/** Read what an earlier run left in the journal at `path` (nothing when there is no file). */
-export function readJournal(path: string): { readonly records: JournalRecord[]; readonly validBytes: number; readonly fileBytes: number } {
+/** The records an earlier run left in the journal at `path` (none when there is no file). */
+export function readJournal(path: string): JournalRecord[] {
   let data: Uint8Array;
   try {
     data = readFileSync(path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], validBytes: 0, fileBytes: 0 };
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
   }
-  return { ...parseJournal(data), fileBytes: data.length };
+  return parseJournal(data).records;
 }
 
 /** Open the journal for appending; the caller has replayed and truncated it (an open store starts empty). */
