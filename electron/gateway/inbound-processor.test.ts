@@ -5,7 +5,6 @@
  * listens on: every delivery stays pending, as after a crash.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import { ok } from '../../shared/errors';
 import { fieldValue, parseHeader } from '../../shared/mail/header-fields';
 import { encodeBsmtp } from '../../shared/protocol/bsmtp';
 import { ascii } from '../../shared/test-support/vectors';
+import { LOOPBACK, freePort } from '../test-support/processes';
 import { createInboundProcessor } from './inbound-processor';
 import { createRelayPolicy } from './relay-policy';
 import { planReplay } from './replay';
@@ -29,18 +29,6 @@ function openStore(path: string): GatewayStore {
   const s = createGatewayStore({ path });
   if (!s.ok) throw new Error(s.error.message);
   return s.value;
-}
-
-/** A loopback port that refuses connections: bound a moment ago, then closed. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (a !== null && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 const POSTFIX = new Map([['SIZE', '10240000'], ['8BITMIME', ''], ['DSN', '']]);
@@ -64,7 +52,8 @@ describe('inbound processor: trace fields of stored transactions', () => {
     });
     if (!payload.ok) throw new Error(payload.error.message);
 
-    const mta = { host: '127.0.0.1', port: await closedPort() };
+    // a port bound a moment ago and closed again: it refuses connections
+    const mta = { host: LOOPBACK, port: await freePort() };
     /** Take the bundle into the store at `at` and stop. */
     const take = async (at: GatewayStore): Promise<void> => {
       const processor = createInboundProcessor({
