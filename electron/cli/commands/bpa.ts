@@ -11,6 +11,7 @@ import { startBpa } from '../../bpa/start-bpa';
 import type { LogEvent } from '../../bpa/types';
 import { intOption, listOption, parseOptions, stringOption } from '../args';
 import { growHeapForBundleStreams } from '../heap-growth';
+import { createLineBatch, LOG_LINE_BATCH } from '../line-batch';
 import { EXIT_FAILURE, EXIT_USAGE, type CliCommand, type CliIo } from '../io';
 
 const help = `Usage: farside bpa --node-id EID [--aap tcp:HOST:PORT|unix:PATH …] [--aap2 tcp:HOST:PORT|unix:PATH …]
@@ -42,9 +43,6 @@ Output: one JSON line per event on standard output ("bundle.received", "bundle.f
 "bundle.delivered", …; never payloads). When ready:
   {"event":"bpa.ready","nodeId":…,"aap":["tcp:127.0.0.1:4242"],"aap2":[…],"cla":["mtcp:127.0.0.1:4224"],"store":…}
 Contacts configured at run time through the config agent are kept across restarts (uD3TN forgets them).`;
-
-const LOG_FLUSH_MS = 20;
-const LOG_FLUSH_BYTES = 64 * 1024;
 
 function toFlags(values: Record<string, string | boolean | string[] | undefined>): { flags: BpaConfigInput; error?: string } {
   const numbers: Record<string, number | undefined> = {};
@@ -123,28 +121,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     return EXIT_USAGE;
   }
 
-  // Lines are collected and written every LOG_FLUSH_MS (or at LOG_FLUSH_BYTES): a busy node logs several
-  // lines per bundle, and stdout to a file is a synchronous write(2) per call in Node, which cost a node
-  // streaming 1 KiB bundles 13 % of its CPU when each line was written on its own. The ready line and the
-  // last lines are written at once.
-  let pending: string[] = [];
-  let pendingBytes = 0;
-  let timer: NodeJS.Timeout | undefined;
-  const flush = (): void => {
-    clearTimeout(timer);
-    timer = undefined;
-    if (pending.length === 0) return;
-    const text = pending.join('');
-    pending = [];
-    pendingBytes = 0;
-    void io.stdout(text).catch(() => undefined);
-  };
-  const push = (text: string): void => {
-    pending.push(text);
-    pendingBytes += text.length;
-    if (pendingBytes >= LOG_FLUSH_BYTES) flush();
-    else timer ??= setTimeout(flush, LOG_FLUSH_MS);
-  };
+  // Lines go out in batches (line-batch.ts); the ready line and the last lines are flushed at once.
+  const { push, flush } = createLineBatch((text) => void io.stdout(text).catch(() => undefined), LOG_LINE_BATCH);
   const line = (e: Record<string, unknown>): void => push(`${JSON.stringify(e)}\n`);
   // The line of { ...e, time }, made without copying the event and with one ISO string per millisecond:
   // a busy node logs two lines per bundle, and the copy and the date were 5 % of its CPU.
