@@ -11,9 +11,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { AapTransport } from '../../services/aap-client/types';
-import { parseEventLine, spawnFarside, type EventLine } from '../../test-support/processes';
+import { startFarsideChild, type EventLine, type StartedFarsideChild } from '../../test-support/farside-child';
 
 /** One JSON line of the BPA's standard output (bpa.ts log events, bpa.ready, bpa.exit). */
 export type BpaLine = EventLine;
@@ -35,27 +34,15 @@ export interface BpaProcessOptions {
   readonly startTimeoutMs?: number;
 }
 
-export interface BpaProcess {
-  readonly pid: number;
+/** The child (its lines, waitFor, count, stop, kill, stderr) with what its bpa.ready line said. */
+export interface BpaProcess extends StartedFarsideChild {
   readonly nodeId: string;
   /** Bound addresses from bpa.ready: "tcp:HOST:PORT" / "unix:PATH" (AAP), "mtcp:HOST:PORT" (CLA). */
   readonly aap: readonly string[];
   readonly aap2: readonly string[];
   readonly cla: readonly string[];
-  /** Every line printed so far. */
-  readonly lines: readonly BpaLine[];
-  /** Resolves with the first line (printed before or after the call) named `event` that matches. */
-  waitFor(event: string, match?: (line: BpaLine) => boolean, timeoutMs?: number): Promise<BpaLine>;
-  /** Lines named `event` that match, printed so far. */
-  count(event: string, match?: (line: BpaLine) => boolean): number;
-  /** SIGTERM and await the exit; resolves with the exit code (0 for a clean stop). Idempotent. */
-  stop(): Promise<number | null>;
-  /** SIGKILL and await the exit. */
-  kill(): Promise<void>;
   /** A new process on the same store directory and the addresses this one bound. */
   restart(): Promise<BpaProcess>;
-  /** What the process wrote to standard error (for failure messages). */
-  stderr(): string;
 }
 
 /**
@@ -82,76 +69,18 @@ function strings(v: unknown): string[] {
 }
 
 export async function startBpaProcess(o: BpaProcessOptions): Promise<BpaProcess> {
-  const child = spawnFarside(argsOf(o), 'farside bpa', ['--import', EXIT_WITH_PARENT]);
-  const { proc, pid, exited } = child;
-  const lines: BpaLine[] = [];
-  const waiters: { event: string; match: (l: BpaLine) => boolean; resolve: (l: BpaLine) => void }[] = [];
-  let stderr = '';
-  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  createInterface({ input: proc.stdout }).on('line', (text) => {
-    const line = parseEventLine(text);
-    if (line === null) return;
-    lines.push(line);
-    for (let i = waiters.length - 1; i >= 0; i--) {
-      const w = waiters[i];
-      if (w !== undefined && w.event === line['event'] && w.match(line)) {
-        waiters.splice(i, 1);
-        w.resolve(line);
-      }
-    }
-  });
-
-  const waitFor = (event: string, match: (l: BpaLine) => boolean = () => true, timeoutMs = 20_000): Promise<BpaLine> => {
-    const seen = lines.find((l) => l['event'] === event && match(l));
-    if (seen !== undefined) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const entry = {
-        event,
-        match,
-        resolve: (l: BpaLine) => {
-          clearTimeout(timer);
-          resolve(l);
-        },
-      };
-      const fail = (why: string): void => {
-        const i = waiters.indexOf(entry);
-        if (i < 0) return;
-        waiters.splice(i, 1);
-        clearTimeout(timer);
-        reject(new Error(`farside bpa ${o.nodeId} (pid ${pid}): ${why}; stderr: ${stderr.slice(-2000)}`));
-      };
-      const timer = setTimeout(() => fail(`no ${event} within ${timeoutMs} ms`), timeoutMs);
-      waiters.push(entry);
-      // Lines already read are parsed before 'exit' settles: a line printed just before exiting still counts.
-      void exited.then(() => setTimeout(() => fail(`exited (code ${String(child.exitCode())}) before ${event}`), 50));
-    });
-  };
-
-  let ready: BpaLine;
-  try {
-    ready = await waitFor('bpa.ready', () => true, o.startTimeoutMs ?? 20_000);
-  } catch (e) {
-    proc.kill('SIGKILL');
-    await exited;
-    throw e;
-  }
-
+  const child = await startFarsideChild({ args: argsOf(o), nodeFlags: ['--import', EXIT_WITH_PARENT], readyEvent: 'bpa.ready', startTimeoutMs: o.startTimeoutMs ?? 20_000 });
+  const { ready } = child;
   const node: BpaProcess = {
-    pid,
+    ...child,
     nodeId: typeof ready['nodeId'] === 'string' ? ready['nodeId'] : o.nodeId,
     aap: strings(ready['aap']),
     aap2: strings(ready['aap2']),
     cla: strings(ready['cla']),
-    lines,
-    waitFor,
-    count: (event, match = () => true) => lines.filter((l) => l['event'] === event && match(l)).length,
-    stop: child.stop,
-    kill: child.kill,
     async restart() {
-      if (child.exitCode() === undefined) throw new Error(`farside bpa ${o.nodeId} (pid ${pid}) is still running`);
+      if (child.exitCode() === undefined) throw new Error(`farside bpa ${o.nodeId} (pid ${child.pid}) is still running`);
       return startBpaProcess({ ...o, aap: node.aap, aap2: node.aap2, cla: node.cla });
     },
-    stderr: () => stderr,
   };
   return node;
 }

@@ -3,66 +3,24 @@
  * line gives the bound ports; the echo agent answers over AAP v1; a contact configured through the config
  * agent (uD3TN's text format) is still there after a restart; SIGTERM stops it cleanly.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectTestClient } from '../../bpa/test-support/agent';
-
-const FARSIDE = fileURLToPath(new URL('../../../bin/farside.js', import.meta.url));
-
-interface Child {
-  readonly proc: ChildProcessWithoutNullStreams;
-  readonly lines: Record<string, unknown>[];
-  readonly ready: Promise<Record<string, unknown>>;
-  readonly exited: Promise<number | null>;
-  waitFor(event: string, timeoutMs?: number): Promise<Record<string, unknown>>;
-}
+import { spawnFarsideChild, type FarsideChild } from '../../test-support/farside-child';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()?.();
 });
 
-function farsideBpa(args: string[]): Child {
-  const proc = spawn(process.execPath, [FARSIDE, 'bpa', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const lines: Record<string, unknown>[] = [];
-  const waiters: { event: string; resolve: (l: Record<string, unknown>) => void }[] = [];
-  let stderr = '';
-  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  createInterface({ input: proc.stdout }).on('line', (text) => {
-    const line = JSON.parse(text) as Record<string, unknown>;
-    lines.push(line);
-    for (let i = waiters.length - 1; i >= 0; i--) {
-      if (waiters[i]?.event === line['event']) waiters.splice(i, 1)[0]?.resolve(line);
-    }
-  });
-  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-  const waitFor = (event: string, timeoutMs = 20_000): Promise<Record<string, unknown>> => {
-    const seen = lines.find((l) => l['event'] === event);
-    if (seen !== undefined) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${event} from farside bpa; stderr: ${stderr}`)), timeoutMs);
-      waiters.push({ event, resolve: (l) => (clearTimeout(timer), resolve(l)) });
-      void exited.then(() => setTimeout(() => reject(new Error(`farside bpa exited before ${event}; stderr: ${stderr}`)), 50));
-    });
-  };
-  cleanups.push(async () => {
-    if (proc.exitCode === null) {
-      proc.kill('SIGKILL');
-      await exited;
-    }
-  });
-  const ready = waitFor('bpa.ready');
-  // A child that is meant to fail (bad config) never becomes ready and nobody awaits `ready`: mark the
-  // rejection handled here so it is not an unhandled rejection; awaiting it still rejects.
-  ready.catch(() => undefined);
-  return { proc, lines, ready, exited, waitFor };
+/** `farside bpa ARGS`, killed after the test unless it stopped by then. */
+function farsideBpa(args: readonly string[]): FarsideChild {
+  const child = spawnFarsideChild({ args: ['bpa', ...args] });
+  cleanups.push(() => child.kill());
+  return child;
 }
-
 
 function tempDir(): string {
   const d = mkdtempSync(join(tmpdir(), 'farside-cli-bpa-'));
@@ -75,7 +33,7 @@ describe('farside bpa (child process)', () => {
     const dir = tempDir();
     const args = ['--node-id', 'dtn://earth.dtn', '--aap', 'tcp:127.0.0.1:0', '--cla', 'mtcp:127.0.0.1:0', '--store', dir];
     const first = farsideBpa(args);
-    const ready = await first.ready;
+    const ready = await first.waitFor('bpa.ready');
     expect(ready).toMatchObject({ event: 'bpa.ready', nodeId: 'dtn://earth.dtn/', store: dir });
     const [aap] = ready['aap'] as string[];
     expect(aap).toMatch(/^tcp:127\.0\.0\.1:[1-9][0-9]*$/);
@@ -93,15 +51,14 @@ describe('farside bpa (child process)', () => {
     await first.waitFor('plan.changed');
     await c.close();
 
-    first.proc.kill('SIGTERM');
-    expect(await first.exited).toBe(0);
+    expect(await first.stop()).toBe(0);
     expect(first.lines.map((l) => l['event'])).toContain('bpa.exit');
+    expect(first.otherLines).toEqual([]);
 
     const second = farsideBpa(args);
-    await second.ready;
+    await second.waitFor('bpa.ready');
     expect(await second.waitFor('bpa.started')).toMatchObject({ contacts: 1 });
-    second.proc.kill('SIGTERM');
-    expect(await second.exited).toBe(0);
+    expect(await second.stop()).toBe(0);
   }, 60_000);
 
   it('reads a config file, flags override it, and says clearly what is wrong', async () => {
@@ -109,16 +66,13 @@ describe('farside bpa (child process)', () => {
     const config = join(dir, 'bpa.json');
     writeFileSync(config, JSON.stringify({ nodeId: 'ipn:7.0', cla: ['mtcp:127.0.0.1:0'], store: { dir: join(dir, 'store') }, statusReports: true }));
     const ok = farsideBpa(['--config', config, '--node-id', 'ipn:8.0']);
-    expect(await ok.ready).toMatchObject({ nodeId: 'ipn:8.0', aap: [] });
+    expect(await ok.waitFor('bpa.ready')).toMatchObject({ nodeId: 'ipn:8.0', aap: [] });
     expect(await ok.waitFor('bpa.started')).toMatchObject({ statusReports: true });
-    ok.proc.kill('SIGTERM');
-    expect(await ok.exited).toBe(0);
+    expect(await ok.stop()).toBe(0);
 
     writeFileSync(config, JSON.stringify({ nodeId: 'ipn:7.0', nodes: [{ nodeId: 'ipn:9.0', claAddress: 'mtcp:h:1', contacts: [{ start: 5, end: 1, rateBytesPerSec: 1 }] }] }));
     const bad = farsideBpa(['--config', config]);
-    let stderr = '';
-    bad.proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     expect(await bad.exited).toBe(2);
-    expect(stderr).toMatch(/nodes\[0\]\.contacts\[0\]\.end: must be after start/);
+    expect(bad.stderr()).toMatch(/nodes\[0\]\.contacts\[0\]\.end: must be after start/);
   }, 60_000);
 });

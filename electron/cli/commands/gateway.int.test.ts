@@ -3,18 +3,18 @@
  * JSON path; the gateway.ready line gives the bound ports; one JSON line per message event; metrics on
  * loopback; SIGTERM stops it cleanly (exit 0). The node is an embedded BPA in the test process.
  */
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ascii } from '../../../shared/test-support/vectors';
 import { startFarsideBpa } from '../../bpa/test-support/farside-bpa';
 import { createAapClient } from '../../services/aap-client/client';
 import { openSmtpSession } from '../../services/smtp/smtp-client';
+import { spawnFarsideChild, type FarsideChild } from '../../test-support/farside-child';
 
 const FARSIDE = fileURLToPath(new URL('../../../bin/farside.js', import.meta.url));
 
@@ -62,40 +62,11 @@ function httpGet(address: string, path: string): Promise<{ status: number; body:
   });
 }
 
-interface Child {
-  readonly proc: ChildProcessWithoutNullStreams;
-  readonly lines: Record<string, unknown>[];
-  readonly exited: Promise<number | null>;
-  waitFor(event: string, match?: (l: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
-}
-
-function farsideGateway(args: string[]): Child {
-  const proc = spawn(process.execPath, [FARSIDE, 'gateway', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const lines: Record<string, unknown>[] = [];
-  let stderr = '';
-  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  createInterface({ input: proc.stdout }).on('line', (text) => lines.push(JSON.parse(text) as Record<string, unknown>));
-  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-  cleanups.push(async () => {
-    if (proc.exitCode === null && proc.signalCode === null) {
-      proc.kill('SIGKILL');
-      await exited;
-    }
-  });
-  return {
-    proc,
-    lines,
-    exited,
-    async waitFor(event, match = () => true, timeoutMs = 20_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const l = lines.find((x) => x['event'] === event && match(x));
-        if (l !== undefined) return l;
-        if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`no ${event} from farside gateway; stderr: ${stderr}; lines: ${JSON.stringify(lines.slice(-5))}`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    },
-  };
+/** `farside gateway ARGS`, killed after the test unless it stopped by then. */
+function farsideGateway(args: readonly string[]): FarsideChild {
+  const child = spawnFarsideChild({ args: ['gateway', ...args] });
+  cleanups.push(() => child.kill());
+  return child;
 }
 
 describe('farside gateway', () => {
@@ -138,14 +109,14 @@ describe('farside gateway', () => {
     const got = await sink.bundles().next();
     expect(got.done !== true && got.value.source).toBe('dtn://earth.dtn/email');
     for (const l of child.lines) expect(typeof l['time']).toBe('string');
+    expect(child.otherLines).toEqual([]);
 
     const metrics = await httpGet(String(ready['metrics']), '/metrics');
     expect(metrics.status).toBe(200);
     expect(metrics.body).toContain('farside_gateway_handed_over_total 1\n');
     expect(metrics.body).toContain('farside_gateway_queue_depth{queue="outbound"} 0\n');
 
-    child.proc.kill('SIGTERM');
-    expect(await child.exited).toBe(0);
+    expect(await child.stop()).toBe(0);
     expect(child.lines.at(-1)).toMatchObject({ event: 'gateway.exit' });
   });
 });
