@@ -25,6 +25,7 @@ import type { Bundle } from '../../shared/protocol/bpv7/types';
 import type { Tracked } from './bundle-index';
 import type { Contact } from './router/types';
 import type { ClaLink, Clock, Log } from './types';
+import { createWrittenWindow } from './written-window';
 
 /** The bytes of a bundle as it leaves this node. */
 export interface OutgoingBundle {
@@ -93,9 +94,9 @@ interface Written {
   readonly t: Tracked;
   /** The node clock at the write (Unix ms), for the forwarding report. */
   readonly writtenAt: number;
-  /** Monotonic time of the write: confirmation is about real time on the wire, whatever the node clock says. */
-  readonly writtenMono: number;
 }
+
+const trackedOf = (ws: readonly Written[]): Tracked[] => ws.map((w) => w.t);
 
 export function createContactSession(deps: SessionDeps): ContactSession {
   const { clock, log, contactId } = deps;
@@ -103,14 +104,6 @@ export function createContactSession(deps: SessionDeps): ContactSession {
   let head = 0;
   let line: InFlight[] = [];
   let lineBytes = 0;
-  /**
-   * Written, waiting for confirmMs of a usable link, oldest first, from `unconfirmedHead` on: a stream
-   * has thousands waiting (confirmMs of bundles) and confirms one per write, so the head moves instead
-   * of the array being copied each time.
-   */
-  let unconfirmed: Written[] = [];
-  let unconfirmedHead = 0;
-  let confirmTimer: NodeJS.Timeout | undefined;
   /** When the channel is free for the next bundle (Unix ms, fractional). */
   let freeAt = 0;
   let link: ClaLink | undefined;
@@ -122,6 +115,24 @@ export function createContactSession(deps: SessionDeps): ContactSession {
   let closed = false;
   const timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   let lineProgress: (() => void) | undefined;
+  /**
+   * Written, waiting for confirmMs of a usable link (a stream has thousands waiting). The timer
+   * confirms only while there is a link (time passing proves nothing without one), then closes the link
+   * of an ended contact that has nothing left to confirm. close() clears the timer; nothing is written
+   * after it (write() stops at `closed`).
+   */
+  const unconfirmed = createWrittenWindow<Written>({
+    windowMs: deps.confirmMs,
+    settled: (w) => deps.sent(w.t, w.writtenAt),
+    onError: (e) => log({ event: 'bpa.internal_error', where: 'contact-session', contact: contactId, message: e instanceof Error ? e.message : String(e) }),
+    onTimer: () => {
+      try {
+        if (link !== undefined) unconfirmed.settleDue();
+      } finally {
+        if (ended && line.length === 0 && unconfirmed.size === 0) closeLink();
+      }
+    },
+  });
 
   function sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
@@ -145,54 +156,6 @@ export function createContactSession(deps: SessionDeps): ContactSession {
     lineProgress?.();
   }
 
-  function unconfirmedCount(): number {
-    return unconfirmed.length - unconfirmedHead;
-  }
-
-  /** Every written bundle not yet confirmed, oldest first; none is left waiting. */
-  function takeUnconfirmed(): Tracked[] {
-    const back: Tracked[] = [];
-    for (let i = unconfirmedHead; i < unconfirmed.length; i++) back.push((unconfirmed[i] as Written).t);
-    unconfirmed = [];
-    unconfirmedHead = 0;
-    return back;
-  }
-
-  /** Bundles written at or before `mono` − confirmMs (monotonic ms) are sent. */
-  function confirm(mono: number): void {
-    const from = unconfirmedHead;
-    let to = from;
-    while (to < unconfirmed.length && (unconfirmed[to] as Written).writtenMono <= mono - deps.confirmMs) to++;
-    if (to === from) return;
-    const done = unconfirmed.slice(from, to);
-    unconfirmedHead = to;
-    if (unconfirmedHead >= 1024 && unconfirmedHead * 2 >= unconfirmed.length) {
-      unconfirmed = unconfirmed.slice(unconfirmedHead);
-      unconfirmedHead = 0;
-    }
-    for (const w of done) deps.sent(w.t, w.writtenAt);
-  }
-
-  /** Nothing more may be sent for a while: confirm by the clock (no failure seen within confirmMs). */
-  function armConfirm(): void {
-    const first = unconfirmed[unconfirmedHead];
-    if (confirmTimer !== undefined || first === undefined || closed) return;
-    confirmTimer = setTimeout(
-      () => {
-        confirmTimer = undefined;
-        if (closed) return;
-        try {
-          if (link !== undefined) confirm(performance.now());
-        } catch (e) {
-          log({ event: 'bpa.internal_error', where: 'contact-session', contact: contactId, message: e instanceof Error ? e.message : String(e) });
-        }
-        armConfirm();
-        if (ended && line.length === 0 && unconfirmedCount() === 0) closeLink();
-      },
-      Math.max(1, Math.ceil(first.writtenMono + deps.confirmMs - performance.now())),
-    );
-  }
-
   function closeLink(): void {
     const l = link;
     link = undefined;
@@ -211,10 +174,8 @@ export function createContactSession(deps: SessionDeps): ContactSession {
   function lost(l: ClaLink): void {
     if (closed || l !== link) return;
     link = undefined;
-    log({ event: 'link.lost', contact: contactId, address: l.address, unconfirmed: unconfirmedCount() });
-    clearTimeout(confirmTimer);
-    confirmTimer = undefined;
-    const back = takeUnconfirmed();
+    log({ event: 'link.lost', contact: contactId, address: l.address, unconfirmed: unconfirmed.size });
+    const back = trackedOf(unconfirmed.take());
     if (ended) {
       if (back.length > 0) deps.returned(back);
       return;
@@ -324,21 +285,18 @@ export function createContactSession(deps: SessionDeps): ContactSession {
           lineBytes -= first.size;
           lineProgress?.();
           backoff = BACKOFF_FIRST_MS;
-          const mono = performance.now();
-          unconfirmed.push({ t: first.t, writtenAt: clock(), writtenMono: mono });
+          const writtenAt = clock();
+          // written() before the push, whose confirmations (this bundle's too, with confirmMs 0) follow it.
           deps.written(first.t, out);
-          confirm(mono);
-          armConfirm();
+          unconfirmed.push({ t: first.t, writtenAt });
           continue;
         }
         // The link broke: what it may have lost (written but unconfirmed) and everything in the delay
         // line goes back to the head of the queue, in order.
-        log({ event: 'link.send_failed', contact: contactId, error: r === undefined ? 'no link' : toLogFormat(r.error), unconfirmed: unconfirmedCount() });
+        log({ event: 'link.send_failed', contact: contactId, error: r === undefined ? 'no link' : toLogFormat(r.error), unconfirmed: unconfirmed.size });
         if (l === link) closeLink();
-        const back = takeUnconfirmed();
+        const back = trackedOf(unconfirmed.take());
         for (const e of line) back.push(e.t);
-        clearTimeout(confirmTimer);
-        confirmTimer = undefined;
         line = [];
         lineBytes = 0;
         lineProgress?.();
@@ -355,7 +313,7 @@ export function createContactSession(deps: SessionDeps): ContactSession {
       log({ event: 'bpa.internal_error', where: 'contact-session', contact: contactId, message: e instanceof Error ? e.message : String(e) });
     } finally {
       writing = false;
-      if (ended && line.length === 0 && unconfirmedCount() === 0) closeLink();
+      if (ended && line.length === 0 && unconfirmed.size === 0) closeLink();
     }
   }
 
@@ -368,7 +326,7 @@ export function createContactSession(deps: SessionDeps): ContactSession {
       return queue.length - head;
     },
     get drained() {
-      return closed || (ended && line.length === 0 && unconfirmedCount() === 0);
+      return closed || (ended && line.length === 0 && unconfirmed.size === 0);
     },
     end() {
       ended = true;
@@ -376,14 +334,14 @@ export function createContactSession(deps: SessionDeps): ContactSession {
       queue = [];
       head = 0;
       // Bundles already in the delay line are on their way; a link that breaks now returns them too.
-      if (line.length === 0 && unconfirmedCount() === 0) closeLink();
+      if (line.length === 0 && unconfirmed.size === 0) closeLink();
       wakeAll();
       return unsent;
     },
     async close() {
       closed = true;
       ended = true;
-      clearTimeout(confirmTimer);
+      unconfirmed.close();
       wakeAll();
       const l = link;
       link = undefined;

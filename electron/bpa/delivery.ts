@@ -45,6 +45,7 @@ import { BundleFlag, hasFlag } from '../../shared/protocol/bpv7/flags';
 import type { Bundle } from '../../shared/protocol/bpv7/types';
 import type { BundleIndex, Tracked } from './bundle-index';
 import type { AgentSink, DeliveredAdu, Log } from './types';
+import { createWrittenWindow, type WrittenWindow } from './written-window';
 
 /** Wait before retrying a sink that refused while still registered. */
 export const RETRY_MS = 1000;
@@ -73,8 +74,6 @@ export interface DeliveredFacts {
 interface Unsettled {
   readonly t: Tracked;
   readonly facts: DeliveredFacts;
-  /** Monotonic ms of the write: the window is about real time on the connection, whatever the node clock says. */
-  readonly writtenMono: number;
 }
 
 interface Registration {
@@ -83,13 +82,8 @@ interface Registration {
   readonly secret: string;
   readonly sink: AgentSink | null;
   live: boolean;
-  /**
-   * Written and not settled yet, oldest first, from `unsettledHead` on: a stream has settleMs worth of
-   * them and settles one per write, so the head moves instead of the array being copied each time.
-   */
-  unsettled: Unsettled[];
-  unsettledHead: number;
-  settleTimer: NodeJS.Timeout | undefined;
+  /** Written to an unacknowledged sink and not settled yet. */
+  readonly unsettled: WrittenWindow<Unsettled>;
 }
 
 interface Queue {
@@ -181,52 +175,25 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     if (!t.gone) deps.delivered(t, facts);
   }
 
-  /** Bundles written to `reg` at or before `mono` − settleMs are delivered. */
-  function settle(reg: Registration, mono: number): void {
-    const limit = mono - settleMs;
-    while (reg.unsettledHead < reg.unsettled.length) {
-      const u = reg.unsettled[reg.unsettledHead] as Unsettled;
-      if (u.writtenMono > limit) break;
-      reg.unsettledHead++;
-      settled(u.t, u.facts);
-    }
-    if (reg.unsettledHead === reg.unsettled.length) {
-      reg.unsettled = [];
-      reg.unsettledHead = 0;
-    } else if (reg.unsettledHead >= 1024 && reg.unsettledHead * 2 >= reg.unsettled.length) {
-      reg.unsettled = reg.unsettled.slice(reg.unsettledHead);
-      reg.unsettledHead = 0;
-    }
-  }
-
-  /** Nothing more is written for a while: settle by the clock (the registration lasted settleMs). */
-  function armSettle(reg: Registration): void {
-    const first = reg.unsettled[reg.unsettledHead];
-    if (reg.settleTimer !== undefined || first === undefined || closed) return;
-    reg.settleTimer = setTimeout(
-      () => {
-        reg.settleTimer = undefined;
-        if (closed || !reg.live) return;
-        try {
-          settle(reg, performance.now());
-        } catch (e) {
-          log({ event: 'bpa.internal_error', where: 'delivery', agent: reg.eid, message: e instanceof Error ? e.message : String(e) });
-        }
-        armSettle(reg);
-      },
-      Math.max(1, Math.ceil(first.writtenMono + settleMs - performance.now())),
-    );
+  /**
+   * The window of an unacknowledged registration: a bundle settles once the registration lasted settleMs
+   * after its write, proven by a later write to it or by the timer. The timer is cleared when the
+   * registration is released and when the processor closes, so it never fires for a dead one.
+   */
+  function settleWindow(eid: string): WrittenWindow<Unsettled> {
+    return createWrittenWindow<Unsettled>({
+      windowMs: settleMs,
+      settled: (u) => settled(u.t, u.facts),
+      onError: (e) => log({ event: 'bpa.internal_error', where: 'delivery', agent: eid, message: e instanceof Error ? e.message : String(e) }),
+    });
   }
 
   /** The ADU was written to an unacknowledged sink: it settles later (see the file comment). */
-  function written(reg: Registration, t: Tracked, facts: DeliveredFacts): void {
+  function written(unsettled: WrittenWindow<Unsettled>, t: Tracked, facts: DeliveredFacts): void {
     // No bytes are held while it settles: a 1 MiB stream would keep settleMs worth of them alive, and the
     // cache budget is for bundles still to be delivered. A requeued bundle is read from the store again.
     index.uncache(t);
-    const mono = performance.now();
-    reg.unsettled.push({ t, facts, writtenMono: mono });
-    settle(reg, mono);
-    armSettle(reg);
+    unsettled.push({ t, facts });
   }
 
   /**
@@ -234,21 +201,16 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
    * by now is delivered, the rest goes back to the front of its endpoint's queue, in write order. An ADU
    * in hand-over to it stays at the queue's head (pump does not advance past it), behind these.
    */
-  function requeueUnsettled(reg: Registration): void {
-    clearTimeout(reg.settleTimer);
-    reg.settleTimer = undefined;
-    settle(reg, performance.now());
-    if (reg.unsettledHead === reg.unsettled.length) return;
+  function requeueUnsettled(eid: string, unsettled: WrittenWindow<Unsettled>): void {
+    // The timer first: should a settle throw, nothing settles later for the released registration (the
+    // rest stays stored, as after a stop).
+    unsettled.close();
+    unsettled.settleDue();
     const back: Tracked[] = [];
-    for (let i = reg.unsettledHead; i < reg.unsettled.length; i++) {
-      const u = reg.unsettled[i] as Unsettled;
-      if (!u.t.gone) back.push(u.t);
-    }
-    reg.unsettled = [];
-    reg.unsettledHead = 0;
+    for (const u of unsettled.take()) if (!u.t.gone) back.push(u.t);
     if (back.length === 0) return;
-    log({ event: 'delivery.requeued', agent: reg.eid, bundles: back.length });
-    const q = queueOf(reg.eid);
+    log({ event: 'delivery.requeued', agent: eid, bundles: back.length });
+    const q = queueOf(eid);
     q.items = back.concat(q.items.slice(q.head));
     q.head = 0;
     void pump(q);
@@ -296,7 +258,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
         q.head++;
         if (t.gone) continue;
         const facts = factsOf(bundle.value);
-        if (unacknowledged) written(reg, t, facts);
+        if (unacknowledged) written(reg.unsettled, t, facts);
         else settled(t, facts);
       }
     } catch (e) {
@@ -318,7 +280,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
         if (receiving(r.role) === receiving(role)) return err('CONFLICT', `${eid} is already registered`);
         if (r.secret !== secret) return err('UNAUTHORIZED', `${eid} is registered with another secret`);
       }
-      const reg: Registration = { eid, role, secret, sink, live: true, unsettled: [], unsettledHead: 0, settleTimer: undefined };
+      const reg: Registration = { eid, role, secret, sink, live: true, unsettled: settleWindow(eid) };
       list.push(reg);
       registrations.set(eid, list);
       if (receiving(role) && sink !== null) {
@@ -338,7 +300,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
           // After close() the unsettled ones simply stay stored (see close()).
           if (closed) return;
           try {
-            requeueUnsettled(reg);
+            requeueUnsettled(eid, reg.unsettled);
           } catch (e) {
             // The store failing under a settle: logged, never thrown into the connection's close handler.
             log({ event: 'bpa.internal_error', where: 'delivery', agent: eid, message: e instanceof Error ? e.message : String(e) });
@@ -373,7 +335,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
       // (docs/embedded-bpa.md), whereas a settled bundle the application never stored is lost.
       closed = true;
       for (const q of queues.values()) clearTimeout(q.retry);
-      for (const list of registrations.values()) for (const r of list) clearTimeout(r.settleTimer);
+      for (const list of registrations.values()) for (const r of list) r.unsettled.close();
       queues.clear();
       registrations.clear();
     },
