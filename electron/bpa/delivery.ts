@@ -82,8 +82,11 @@ interface Registration {
   readonly secret: string;
   readonly sink: AgentSink | null;
   live: boolean;
-  /** Written to an unacknowledged sink and not settled yet. */
-  readonly unsettled: WrittenWindow<Unsettled>;
+  /**
+   * Set when a receiving sink is unacknowledged (AgentSink.unacknowledged, and settleMs > 0; fixed for
+   * the registration): the bundles written to it and not settled yet.
+   */
+  readonly unsettled: WrittenWindow<Unsettled> | undefined;
 }
 
 interface Queue {
@@ -242,10 +245,9 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
           log({ event: 'bundle.delivery_failed', id: t.id, agent: q.eid, error: e instanceof Error ? e.message : String(e) });
         }
         if (closed) break;
-        const unacknowledged = reg.sink.unacknowledged === true && settleMs > 0;
         // Released during the hand-over: unless the application confirmed it, the ADU stays at the head
         // (its registration's unsettled ones went back in front of it) for the next registration.
-        if (!reg.live && (!taken || unacknowledged)) continue;
+        if (!reg.live && (!taken || reg.unsettled !== undefined)) continue;
         if (!taken) {
           if (q.retry === undefined) {
             q.retry = setTimeout(() => {
@@ -258,7 +260,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
         q.head++;
         if (t.gone) continue;
         const facts = factsOf(bundle.value);
-        if (unacknowledged) written(reg.unsettled, t, facts);
+        if (reg.unsettled !== undefined) written(reg.unsettled, t, facts);
         else settled(t, facts);
       }
     } catch (e) {
@@ -280,7 +282,8 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
         if (receiving(r.role) === receiving(role)) return err('CONFLICT', `${eid} is already registered`);
         if (r.secret !== secret) return err('UNAUTHORIZED', `${eid} is registered with another secret`);
       }
-      const reg: Registration = { eid, role, secret, sink, live: true, unsettled: settleWindow(eid) };
+      const unacknowledged = receiving(role) && sink !== null && sink.unacknowledged === true && settleMs > 0;
+      const reg: Registration = { eid, role, secret, sink, live: true, unsettled: unacknowledged ? settleWindow(eid) : undefined };
       list.push(reg);
       registrations.set(eid, list);
       if (receiving(role) && sink !== null) {
@@ -298,7 +301,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
           if (rest.length === 0) registrations.delete(eid);
           else registrations.set(eid, rest);
           // After close() the unsettled ones simply stay stored (see close()).
-          if (closed) return;
+          if (closed || reg.unsettled === undefined) return;
           try {
             requeueUnsettled(eid, reg.unsettled);
           } catch (e) {
@@ -335,7 +338,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
       // (docs/embedded-bpa.md), whereas a settled bundle the application never stored is lost.
       closed = true;
       for (const q of queues.values()) clearTimeout(q.retry);
-      for (const list of registrations.values()) for (const r of list) r.unsettled.close();
+      for (const list of registrations.values()) for (const r of list) r.unsettled?.close();
       queues.clear();
       registrations.clear();
     },
