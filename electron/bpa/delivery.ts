@@ -16,7 +16,7 @@
  * Settling (AgentSink.unacknowledged, AAP v1): an AAP v1 sink resolves true once the kernel took the
  * RECVBUNDLE, and AAP v1 has no acknowledgement; an application killed with the message still in its
  * socket buffer, or before it stored it, would lose the bundle. So, as the MTCP sender treats a written
- * bundle (contact-session.ts, sentConfirmMs), such a delivery is only `written`: the queue moves on at
+ * bundle (contact-session.ts, confirmMs), such a delivery is only `written`: the queue moves on at
  * once (deliveries are pipelined, never one round trip per ADU), but the bundle stays stored until the
  * registration that received it has lasted `settleMs` after the write, proven by a later write to it or
  * by its timer. When the registration is released within the window (the connection closed, or the
