@@ -10,7 +10,7 @@
  * from the original, and then a new processor — the restarted gateway — opens the copy and replays the
  * same row through the ordinary replay path. crash.int.test.ts does the same with real kill -9.
  */
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
@@ -25,6 +25,7 @@ import { createGatewayStore } from './store/gateway-store';
 import type { GatewayStore } from './store/gateway-store';
 import { transactionTag } from './trace-fields';
 import { readInbox } from './test-support/mailstack/imap';
+import { readPostfixLedger, readSieveDiscards } from './test-support/mailstack/logs';
 import { startMailStack } from './test-support/mailstack/mailstack';
 import type { MailStack } from './test-support/mailstack/mailstack';
 import { LOOPBACK, sleep } from './test-support/mailstack/processes';
@@ -100,18 +101,18 @@ async function until(what: string, f: () => boolean | Promise<boolean>, timeoutM
   }
 }
 
-/** Postfix's LMTP deliveries (status=sent) of the message with this Message-ID, from its log. */
+/** Postfix's LMTP deliveries (status=sent) of the message with this Message-ID, to any recipient, from its log. */
 function lmtpDeliveries(messageId: string): number {
-  const log = readFileSync(stack.logs.postfix, 'utf8');
-  const queueIds = [...log.matchAll(/postfix\/cleanup\[\d+\]: ([0-9A-Z]+): message-id=<([^>]*)>/g)].filter((m) => m[2] === messageId).map((m) => m[1]);
-  return [...log.matchAll(/postfix\/lmtp\[\d+\]: ([0-9A-Z]+): to=<[^>]+>.* status=sent /g)].filter((m) => queueIds.includes(m[1])).length;
+  let n = 0;
+  for (const [key, copies] of readPostfixLedger(stack.logs.postfix).copies) if (key.startsWith(`<${messageId}> `)) n += copies.length;
+  return n;
 }
 
-/** Dovecot's Sieve log lines discarding the message with this Message-ID. */
+/** Dovecot's Sieve discards of the message with this Message-ID, for any recipient, from its log. */
 function sieveDiscards(messageId: string): number {
-  return readFileSync(stack.logs.dovecot, 'utf8')
-    .split('\n')
-    .filter((l) => l.includes(`sieve: msgid=<${messageId}>: discard action`)).length;
+  let n = 0;
+  for (const [key, count] of readSieveDiscards(stack.logs.dovecot)) if (key.startsWith(`<${messageId}> `)) n += count;
+  return n;
 }
 
 /** Copy a closed store (with the WAL left beside it, if there is one). */
