@@ -1,8 +1,8 @@
 /**
  * The sockets one TCP CLA opened (MTCP, SMTCP, TCPCLv3): its listeners and the connections it dialed, so
- * that close() ends them all (design.md: a CLA closes everything it opened), and the one log line for a
- * connect that failed. The three CLAs did this bookkeeping the same way; what a connection carries, and
- * what happens when the CLA is closed while a dial is under way, stays in each CLA's file.
+ * that close() ends them all (types.ts, Cla.close: "Close every listener and link"), and the one log
+ * line for a connect that failed. The three CLAs did this bookkeeping the same way; what a connection
+ * carries, and what happens when the CLA is closed while a dial is under way, stays in each CLA's file.
  */
 import type { Socket } from 'node:net';
 import { ok } from '../../../shared/errors';

@@ -21,7 +21,7 @@ export function remoteOf(socket: Socket): string {
   return host === undefined || port === undefined ? 'unknown' : formatHostPort(host, port);
 }
 
-/** The set of a CLA's open sockets: close() ends them all (design.md: a CLA closes everything it opened). */
+/** The set of a CLA's open sockets: close() ends them all (types.ts, Cla.close: "Close every listener and link"). */
 export class SocketSet {
   private readonly sockets = new Set<Socket>();
 
