@@ -13,7 +13,7 @@ import { receiveMtcp } from './mtcp-receiver';
 import { startMtcpConnection } from './mtcp-link';
 import { closeSocket, watchSocket } from './tcp-socket';
 
-export interface MtcpLimits {
+interface MtcpLimits {
   /** Largest frame sent or accepted; defaults to LIMITS.mtcpMaxFrameBytes. */
   readonly mtcpMaxFrameBytes?: number;
 }

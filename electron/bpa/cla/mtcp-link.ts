@@ -13,7 +13,7 @@ import { createSocketWriter } from './socket-writer';
 import type { SocketWriter } from './socket-writer';
 
 /** Frame and write one bundle given as gather parts; LIMIT_EXCEEDED above `maxFrameBytes`. */
-export function sendMtcpFrame(writer: SocketWriter, parts: readonly Uint8Array[], maxFrameBytes: number): Promise<Result<void>> {
+function sendMtcpFrame(writer: SocketWriter, parts: readonly Uint8Array[], maxFrameBytes: number): Promise<Result<void>> {
   let length = 0;
   for (const part of parts) length += part.length;
   if (length > maxFrameBytes) {
