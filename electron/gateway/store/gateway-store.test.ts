@@ -39,7 +39,12 @@ const delivery: NewDelivery = {
   messageId: 'm1@earth.example',
   receivedAt: 1000,
   nextAttemptAt: 1000,
-  trace: 'X-Farside-Transaction: dtn://earth.dtn/email 1000 1/0\r\n',
+  // as trace-fields.ts writes it: the tag is an HMAC of the transaction's name, never the name itself
+  trace:
+    'Received: from earth.dtn (dtn://earth.dtn/email) by gw.mars.example\r\n' +
+    ' (dtn://mars.dtn/email) with BSMTP id 3f2a9c1e7b5d4a60b1c2; Thu, 1 Jan 1970\r\n' +
+    ' 00:00:01 +0000\r\n' +
+    'X-Farside-Transaction: 9c0f5e2a7d41b38e6a0c1d2e3f405162\r\n',
 };
 
 describe('gateway store', () => {
