@@ -10,7 +10,6 @@ import { connectRaw, type RawClient, type RawTarget } from './aap/test-support/r
 import { listenOn } from './aap/test-support/serve';
 import { createFakeNetwork } from './test-support/fake-network';
 import { startTestNode, type TestNode } from './test-support/test-node';
-import type { LogEvent } from './types';
 
 /** Long enough for a loaded machine to see a client's close, short enough for a test. */
 const SETTLE_MS = 400;
@@ -28,13 +27,12 @@ function frame(message: AapMessage): Uint8Array {
   return r.value;
 }
 
-async function setup(): Promise<{ node: TestNode; target: RawTarget; events: LogEvent[] }> {
+async function setup(): Promise<{ node: TestNode; target: RawTarget }> {
   const node = await startTestNode({ nodeId: NODE, network: createFakeNetwork(), address: 'earth:1', options: { deliverySettleMs: SETTLE_MS } });
   cleanups.push(() => node.destroy());
-  const events: LogEvent[] = [];
-  const server = await listenOn(createAapServer({ host: node.bpa, log: (e) => events.push(e) }), 'tcp');
+  const server = await listenOn(createAapServer({ host: node.bpa, log: () => undefined }), 'tcp');
   cleanups.push(server.cleanup);
-  return { node, target: server.target, events };
+  return { node, target: server.target };
 }
 
 /** An AAP v1 client: WELCOME read, REGISTER inbox answered with ACK; reads whole messages. */
