@@ -13,7 +13,8 @@
  */
 import { TRANSACTION_FIELD } from './trace-fields';
 
-export const MAILBOX_DEDUPE_SECONDS = 30 * 86_400;
+/** How long a transaction's tag is remembered (see the period above). */
+const MAILBOX_DEDUPE_SECONDS = 30 * 86_400;
 
 /** The Sieve script (RFC 5228, RFC 7352): a repeat of a transaction is discarded, nothing else is touched. */
 export const MAILBOX_DEDUPE_SIEVE = `require ["duplicate"];
