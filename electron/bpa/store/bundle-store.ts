@@ -275,38 +275,33 @@ export const journalPathOf = (path: string): string => `${path}-intake`;
 /** … and the older one, applied to SQLite at the next rotation (JOURNAL_ROTATE_MS). */
 export const olderJournalPathOf = (path: string): string => `${path}-intake.old`;
 
+/** A put appended to the intake journal and not applied to SQLite yet (or replayed at open). */
+interface JournaledPut {
+  readonly kind: 'put';
+  readonly row: InsertRow;
+  /** Deleted before it was applied: not inserted then (its FORGET follows, in this generation or the next). */
+  deleted: boolean;
+}
+/** A delete or markSeen appended to the intake journal and not applied yet. */
+interface JournaledForget {
+  /** 'forget': a delete (row and id); 'seen': markSeen (the id only). */
+  readonly kind: 'forget' | 'seen';
+  readonly id: string;
+  readonly expiresAt: number;
+}
+type JournaledOp = JournaledPut | JournaledForget;
+
 /**
- * Apply what a crash left in the intake journal, in order, in one transaction: a PUT whose id is stored
- * or seen already was applied by a checkpoint whose truncate the crash prevented (the BPA never puts a
- * seen id: it drops duplicates first), a FORGET deletes the row (a blob file it leaves is swept by
- * recover()) and remembers the id. Returns how many records were read.
+ * What a crash left in the intake journal, as operations for applyTx (replaying), the older generation
+ * first: its records were written before the current one's. Puts are numbered on from `lastSeq`.
  */
-function replayJournal(db: Database.Database, path: string): number {
-  // The older generation first: its records were written before the current one's.
-  const records = [...readJournal(olderJournalPathOf(path)), ...readJournal(journalPathOf(path))];
-  if (records.length === 0) return 0;
-  const exists = db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM seen WHERE id = ? UNION ALL SELECT 1 FROM bundles WHERE id = ?');
-  const maxSeq = db.prepare<[], { seq: number | null }>('SELECT max(seq) AS seq FROM bundles');
-  const insert = db.prepare<InsertRow>(
-    `INSERT INTO bundles ${INSERT_ROW}`,
-  );
-  const forget = db.prepare<[string]>('DELETE FROM bundles WHERE id = ?');
-  const seen = db.prepare<[string, number, number]>('INSERT INTO seen (id, expires_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET expires_at = max(expires_at, ?)');
-  db.transaction(() => {
-    let seq = maxSeq.get()?.seq ?? 0;
-    for (const r of records) {
-      if (r.type === JOURNAL_PUT) {
-        const m = r.meta;
-        if (exists.get(m.id, m.id) !== undefined) continue;
-        seq++;
-        insert.run(...rowOf(m, r.bytes.length, seq, Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength)));
-      } else {
-        if (r.type === JOURNAL_FORGET) forget.run(r.id);
-        seen.run(r.id, r.expiresAt, r.expiresAt);
-      }
-    }
-  })();
-  return records.length;
+function replayedOps(path: string, lastSeq: number): JournaledOp[] {
+  let seq = lastSeq;
+  return [...readJournal(olderJournalPathOf(path)), ...readJournal(journalPathOf(path))].map((r): JournaledOp => {
+    if (r.type !== JOURNAL_PUT) return { kind: r.type === JOURNAL_FORGET ? 'forget' : 'seen', id: r.id, expiresAt: r.expiresAt };
+    seq++;
+    return { kind: 'put', row: rowOf(r.meta, r.bytes.length, seq, Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength)), deleted: false };
+  });
 }
 
 /** The row of an inline bundle. */
@@ -327,37 +322,23 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
 
   const useJournal = durability === 'process' && options.journal !== false;
   const rotateMs = options.journalRotateMs ?? JOURNAL_ROTATE_MS;
+  const cannotOpen = (e: unknown): Result<BundleStore> => err('IO_ERROR', `cannot open the bundle store at ${path}: ${message(e)}`);
   let db: Database.Database;
   let blobs: BlobFiles;
-  let recovery: StoreRecovery;
   let journal: IntakeJournal | null = null;
   try {
     db = openDatabase(path, durability);
     try {
       blobs = openBlobFiles(`${path}.blobs`, durability === 'power');
-      // Replayed also when this open does not journal: an earlier run may have.
-      const journalReplayed = replayJournal(db, path);
-      recovery = { ...recover(db, blobs), journalReplayed };
-      rmSync(olderJournalPathOf(path), { force: true });
-      journal = openJournal(journalPathOf(path));
-      if (!useJournal) {
-        journal.close();
-        journal = null;
-        rmSync(journalPathOf(path), { force: true });
-      }
     } catch (e) {
       db.close();
       throw e;
     }
   } catch (e) {
-    return err('IO_ERROR', `cannot open the bundle store at ${path}: ${message(e)}`);
+    return cannotOpen(e);
   }
 
-  const totals = db.prepare<[], { n: number; bytes: number; seq: number }>('SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes, coalesce(max(seq), 0) AS seq FROM bundles').get();
-  let count = totals?.n ?? 0;
-  let totalBytes = totals?.bytes ?? 0;
-  let lastSeq = totals?.seq ?? 0;
-
+  const selectTotals = db.prepare<[], { n: number; bytes: number; seq: number }>('SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes, coalesce(max(seq), 0) AS seq FROM bundles');
   const insertBundle = db.prepare<InsertRow>(
     `INSERT INTO bundles ${INSERT_ROW}`,
   );
@@ -366,6 +347,7 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
   const evictSeen = db.prepare<[number]>('DELETE FROM seen WHERE id IN (SELECT id FROM seen ORDER BY expires_at LIMIT ?)');
   const selectExists = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM bundles WHERE id = ?');
   const selectSeen = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM seen WHERE id = ?');
+  const selectKnown = db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM seen WHERE id = ? UNION ALL SELECT 1 FROM bundles WHERE id = ? LIMIT 1');
   const selectData = db.prepare<[string], DataRow>(`SELECT ${META_COLUMNS}, seq, in_file, data FROM bundles WHERE id = ?`);
   const selectDeleted = db.prepare<[string], DeletedRow>('SELECT id, seq, size, in_file, expires_at FROM bundles WHERE id = ?');
   const deleteRow = db.prepare<[number]>('DELETE FROM bundles WHERE seq = ?');
@@ -414,19 +396,6 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
 
   // ---- the intake journal (journal mode): operations appended, not yet applied to SQLite -------------
 
-  interface JournaledPut {
-    readonly kind: 'put';
-    readonly row: InsertRow;
-    /** Deleted before it was applied: not inserted then (its FORGET follows, in this generation or the next). */
-    deleted: boolean;
-  }
-  interface JournaledForget {
-    /** 'forget': a delete (row and id); 'seen': markSeen (the id only). */
-    readonly kind: 'forget' | 'seen';
-    readonly id: string;
-    readonly expiresAt: number;
-  }
-  type JournaledOp = JournaledPut | JournaledForget;
   /** The current generation's operations, in journal order … */
   let ops: JournaledOp[] = [];
   /** … and the older generation's, applied at the next rotation. */
@@ -445,11 +414,19 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
   );
   const deleteById = db.prepare<[string]>('DELETE FROM bundles WHERE id = ?');
 
-  const applyTx = db.transaction((lists: readonly (readonly JournaledOp[])[], withPending: boolean) => {
+  /**
+   * Apply journaled operations, in order, in one transaction (and the waiting deletes when `withPending`).
+   * `replaying`: what a crash left (replayedOps); a PUT whose id is stored or seen already was applied by a
+   * checkpoint whose truncate the crash prevented (the BPA never puts a seen id: it drops duplicates
+   * first), so it is skipped. A FORGET deletes the row (a blob file it leaves is swept by recover()) and
+   * remembers the id.
+   */
+  const applyTx = db.transaction((lists: readonly (readonly JournaledOp[])[], withPending: boolean, replaying = false) => {
     for (const list of lists) {
       for (const op of list) {
         if (op.kind === 'put') {
-          if (!op.deleted) insertOrIgnore.run(...op.row);
+          if (op.deleted || (replaying && selectKnown.get(op.row[0], op.row[0]) !== undefined)) continue;
+          insertOrIgnore.run(...op.row);
         } else {
           if (op.kind === 'forget') deleteById.run(op.id);
           remember(op.id, op.expiresAt);
@@ -458,6 +435,29 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
     }
     if (withPending) deletePending();
   });
+
+  let recovery: StoreRecovery;
+  try {
+    // Replayed also when this open does not journal: an earlier run may have.
+    const replayed = replayedOps(path, selectTotals.get()?.seq ?? 0);
+    if (replayed.length > 0) applyTx([replayed], false, true);
+    recovery = { ...recover(db, blobs), journalReplayed: replayed.length };
+    rmSync(olderJournalPathOf(path), { force: true });
+    journal = openJournal(journalPathOf(path));
+    if (!useJournal) {
+      journal.close();
+      journal = null;
+      rmSync(journalPathOf(path), { force: true });
+    }
+  } catch (e) {
+    db.close();
+    return cannotOpen(e);
+  }
+
+  const totals = selectTotals.get();
+  let count = totals?.n ?? 0;
+  let totalBytes = totals?.bytes ?? 0;
+  let lastSeq = totals?.seq ?? 0;
 
   /** After `list` was applied: its operations leave the in-memory views. */
   function forgetApplied(list: readonly JournaledOp[]): void {
