@@ -1,8 +1,9 @@
 /**
  * The BP nodes the end-to-end benchmark drives, each in its own process so that its memory can be read
  * from /proc and it does not share the client's event loop: Farside's embedded BPA (`farside bpa`, as a
- * user runs it) and, when FARSIDE_UD3TN names a binary, a uD3TN node (electron/bpa/test-support/ud3tn.ts).
- * Both listen on loopback with ports chosen at run time and are stopped by their pid.
+ * user runs it), when FARSIDE_UD3TN names a binary a uD3TN node (electron/bpa/test-support/ud3tn.ts), and
+ * for pair-cpu.ts the floor node (floor-node.ts). All listen on loopback with ports chosen at run time and
+ * are stopped by their pid.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
@@ -17,8 +18,8 @@ const FARSIDE = fileURLToPath(new URL('../bin/farside.js', import.meta.url));
 const RUN_TS = fileURLToPath(new URL('../bin/run-ts.js', import.meta.url));
 const FLOOR_NODE = fileURLToPath(new URL('./floor-node.ts', import.meta.url));
 /**
- * Extra Node options for the `farside bpa` children, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to
- * profile the BPAs (Node refuses --cpu-prof in NODE_OPTIONS). Whitespace-separated.
+ * Extra Node options for the `farside bpa` and floor children, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+ * to profile them (Node refuses --cpu-prof in NODE_OPTIONS). Whitespace-separated.
  */
 const BPA_NODE_ARGS = (process.env['FARSIDE_BENCH_BPA_NODE_ARGS'] ?? '').split(/\s+/).filter((a) => a.length > 0);
 const START_TIMEOUT_MS = 30_000;
@@ -53,7 +54,7 @@ async function terminate(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** The `bpa.ready` line `farside bpa` prints once every listener is bound (electron/cli/commands/bpa.ts). */
+/** The `bpa.ready` line `farside bpa` (and the floor node) prints once every listener is bound (electron/cli/commands/bpa.ts). */
 function readyLine(log: string): Record<string, unknown> | null {
   for (const text of log.split('\n')) {
     if (!text.includes('"bpa.ready"')) continue;
@@ -110,6 +111,15 @@ async function startNodeProcess(
   }
 }
 
+/** The addresses in a `bpa.ready` line (electron/cli/commands/bpa.ts), which the floor node prints too. */
+function readyAddresses(log: string): Listening | null {
+  const ready = readyLine(log);
+  if (ready === null) return null;
+  const aap = parseAapAddress(firstString(ready['aap']));
+  if (!aap.ok) throw new Error(`bpa.ready: ${aap.error.message}`);
+  return { aap: aap.value, mtcp: firstString(ready['cla']) };
+}
+
 /**
  * `farside bpa` with an AAP v1 and an MTCP listener on free loopback ports and its durable store in a
  * fresh directory; its event log is one JSON line per bundle event.
@@ -120,27 +130,12 @@ export const startFarsideNode: StartNode = (nodeId) =>
     nodeId,
     'farside-bench-bpa-',
     (dir) => [...BPA_NODE_ARGS, FARSIDE, 'bpa', '--node-id', nodeId, '--aap', 'tcp:127.0.0.1:0', '--cla', 'mtcp:127.0.0.1:0', '--store', join(dir, 'store')],
-    (log) => {
-      const ready = readyLine(log);
-      if (ready === null) return null;
-      const aap = parseAapAddress(firstString(ready['aap']));
-      if (!aap.ok) throw new Error(`farside bpa: ${aap.error.message}`);
-      return { aap: aap.value, mtcp: firstString(ready['cla']) };
-    },
+    readyAddresses,
   );
 
 /** The floor node of floor-node.ts (not a BPA: the least Node.js does per bundle on the bench path), for pair-cpu.ts. */
 export const startFloorNode: StartNode = (nodeId) =>
-  startNodeProcess(
-    'floor node',
-    nodeId,
-    'farside-bench-floor-',
-    (dir) => [...BPA_NODE_ARGS, RUN_TS, FLOOR_NODE, nodeId, dir],
-    (log) => {
-      const m = /"event":"floor.ready","aap":(\d+),"mtcp":(\d+)/.exec(log);
-      return m === null ? null : { aap: { kind: 'tcp', host: '127.0.0.1', port: Number(m[1]) }, mtcp: `mtcp:127.0.0.1:${m[2]}` };
-    },
-  );
+  startNodeProcess('floor node', nodeId, 'farside-bench-floor-', (dir) => [...BPA_NODE_ARGS, RUN_TS, FLOOR_NODE, nodeId, dir], readyAddresses);
 
 /**
  * A uD3TN node with an MTCP listener, at log level 2 like the runs in ud3tn-behaviour.md §12 (level 3
@@ -165,10 +160,10 @@ export function peakRssMiB(pid: number): number | null {
 }
 
 /**
- * CPU time (user + system) the process has used, in seconds, from /proc/<pid>/stat fields 14 and 15
+ * User and system CPU time the process has used, in seconds, from /proc/<pid>/stat fields 14 and 15
  * (utime, stime, in USER_HZ ticks, 100 per second in Linux's user ABI); null without /proc.
  */
-export function cpuSeconds(pid: number): number | null {
+export function cpuTimes(pid: number): { readonly user: number; readonly sys: number } | null {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -179,5 +174,11 @@ export function cpuSeconds(pid: number): number | null {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
-  return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) / 100 : null;
+  return Number.isFinite(utime) && Number.isFinite(stime) ? { user: utime / 100, sys: stime / 100 } : null;
+}
+
+/** User + system CPU time of the process in seconds (cpuTimes); null without /proc. */
+export function cpuSeconds(pid: number): number | null {
+  const t = cpuTimes(pid);
+  return t === null ? null : t.user + t.sys;
 }

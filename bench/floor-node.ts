@@ -5,13 +5,13 @@
  * allows on this machine, and how far that is from uD3TN (issue 3's 1 KiB goal).
  *
  * What each node does per bundle, and only that:
- * - A, per SENDBUNDLE: decode the AAP frame (shared codec), build and encode the bundle as the BPA does
- *   (submitted-bundle.ts, shared BPv7 encoder), append it to a journal file in one writev(2) with a
- *   record header and its CRC-32C (what kill -9 durability needs at the least), write SENDCONFIRM, then
- *   write the MTCP frame (head and bundle, one writev); two log lines, as `farside bpa` writes;
- * - B, per MTCP frame: decode the bundle (shared decoder, CRCs checked), append it to its journal the
- *   same way, write RECVBUNDLE to the registered agent, queue two log lines.
- * Log lines are written together every LOG_FLUSH_MS or LOG_FLUSH_BYTES, as `farside bpa` does.
+ * - A, per SENDBUNDLE: decode the AAP frame (shared codec), stamp and build the bundle as the BPA does
+ *   (creation-clock.ts, submitted-bundle.ts, shared BPv7 encoder), append the store's own journal record
+ *   for it in one writev(2) (intake-journal.ts: what kill -9 durability needs at the least), write
+ *   SENDCONFIRM, then write the MTCP frame (head and bundle, one writev); two log lines;
+ * - B, per MTCP frame: decode the bundle (shared decoder, CRCs checked), append its journal record the
+ *   same way, write RECVBUNDLE to the registered agent; two log lines.
+ * Log lines are batched by the BPA's own line-batch.ts, and the ready line has the shape of `bpa.ready`.
  *
  * Left out, because the floor is about the path, not about a node's duties: the SQLite store of
  * record, duplicate suppression, routing and contacts (the first config-agent bundle names the one
@@ -22,61 +22,42 @@
  * (docs/embedded-bpa.md); it is no floor there.
  *
  * Run as a child: node bin/run-ts.js bench/floor-node.ts NODE_ID DIR. It listens on loopback ports
- * chosen at run time and prints {"event":"floor.ready","aap":PORT,"mtcp":PORT} once both are bound.
+ * chosen at run time and prints {"event":"bpa.ready","aap":["tcp:…"],"cla":["mtcp:…"]} once both are bound.
  */
-import { closeSync, openSync, writeSync, writevSync } from 'node:fs';
+import { writeSync } from 'node:fs';
 import { createServer, connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { crc32c } from '@node-rs/crc32';
 import { createAapDecoder, encodeAapBundleId, encodeAapMessage, encodeAapMessageParts } from '../shared/protocol/aap';
 import type { AapMessage } from '../shared/protocol/aap';
 import { decodeBundle, encodeBundleParts, payloadBlockOf } from '../shared/protocol/bpv7/bundle';
-import { dtnTimeFromUnixMs } from '../shared/protocol/bpv7/dtn-time';
 import { formatEid } from '../shared/protocol/bpv7/eid';
 import { createMtcpDecoder } from '../shared/protocol/mtcp';
 import { encodeMtcpHeader } from '../shared/protocol/mtcp/frame';
+import { createCreationClock } from '../electron/bpa/creation-clock';
+import { openJournal, putRecord } from '../electron/bpa/store/intake-journal';
 import { DEFAULT_LIFETIME_MS, bundleForSubmit } from '../electron/bpa/submitted-bundle';
-
-const LOG_FLUSH_MS = 20;
-const LOG_FLUSH_BYTES = 64 * 1024;
-const RECORD_HEADER_BYTES = 9;
+import { createLineBatch, LOG_LINE_BATCH } from '../electron/cli/line-batch';
 
 const nodeId = process.argv[2] ?? 'dtn://floor.dtn/';
 const dir = process.argv[3] ?? '.';
-const journal = openSync(join(dir, 'journal'), 'w');
+const journal = openJournal(join(dir, 'journal'));
+const lines = createLineBatch((text) => writeSync(1, text), LOG_LINE_BATCH);
+const log = (line: string): void => lines.push(`${line}\n`);
+const creationClock = createCreationClock({ clock: Date.now });
 
-let pending: string[] = [];
-let pendingBytes = 0;
-let timer: NodeJS.Timeout | undefined;
-function flush(): void {
-  clearTimeout(timer);
-  timer = undefined;
-  if (pending.length === 0) return;
-  writeSync(1, pending.join(''));
-  pending = [];
-  pendingBytes = 0;
-}
-function log(line: string): void {
-  pending.push(`${line}\n`);
-  pendingBytes += line.length + 1;
-  if (pendingBytes >= LOG_FLUSH_BYTES) flush();
-  else timer ??= setTimeout(flush, LOG_FLUSH_MS);
-}
-
-/** One journal record: type, body length and CRC-32C (9 bytes), a short JSON meta, the bundle. */
-function append(meta: string, parts: readonly Uint8Array[]): void {
-  const m = Buffer.from(meta);
-  let crc = crc32c(m);
-  let length = m.length;
+/** The store's PUT record for a bundle in one buffer (the store copies the parts together likewise). */
+function append(id: string, destination: string, source: string, createdAt: number, parts: readonly Uint8Array[]): void {
+  let size = 0;
+  for (const p of parts) size += p.length;
+  const data = Buffer.allocUnsafe(size);
+  let o = 0;
   for (const p of parts) {
-    crc = crc32c(p, crc);
-    length += p.length;
+    data.set(p, o);
+    o += p.length;
   }
-  const head = Buffer.allocUnsafe(RECORD_HEADER_BYTES);
-  head.writeUInt8(1, 0);
-  head.writeUInt32BE(length, 1);
-  head.writeUInt32BE(crc >>> 0, 5);
-  writevSync(journal, [head, m, ...parts]);
+  const now = Date.now();
+  const meta = { id, destination, source, createdAt, expiresAt: now + DEFAULT_LIFETIME_MS, state: 'forward' as const, agent: null, nextAttemptAt: null, contactHint: null, reportFlags: 0, storedAt: now };
+  journal.append(putRecord(meta, data));
 }
 
 function encoded(message: AapMessage): Uint8Array {
@@ -87,8 +68,6 @@ function encoded(message: AapMessage): Uint8Array {
 
 let agent: Socket | null = null;
 let peer: Socket | null = null;
-let lastTime = -1;
-let sequence = 0;
 
 function submit(s: Socket, destination: string, payload: Uint8Array): void {
   if (destination.endsWith('/config')) {
@@ -100,9 +79,7 @@ function submit(s: Socket, destination: string, payload: Uint8Array): void {
       peer.on('error', () => undefined);
     }
   }
-  const time = dtnTimeFromUnixMs(Date.now());
-  sequence = time === lastTime ? sequence + 1 : 0;
-  lastTime = time;
+  const { time, sequence } = creationClock.next();
   const shape = bundleForSubmit({ source: `${nodeId}bench`, destination, payload }, { time, sequence }, DEFAULT_LIFETIME_MS);
   if (!shape.ok) {
     s.write(encoded({ type: 'NACK' }));
@@ -112,7 +89,7 @@ function submit(s: Socket, destination: string, payload: Uint8Array): void {
   let size = 0;
   for (const p of parts) size += p.length;
   const id = `${shape.value.source} ${time} ${sequence}`;
-  append(JSON.stringify([id, shape.value.destination, size]), parts);
+  append(id, shape.value.destination, shape.value.source, time, parts);
   s.write(encoded({ type: 'SENDCONFIRM', bundleId: encodeAapBundleId(time, sequence) }));
   log(`{"event":"bundle.stored","id":"${id}","bytes":${size}}`);
   if (peer === null || destination.endsWith('/config')) return;
@@ -163,7 +140,7 @@ const mtcp = createServer((s) => {
       const p = b.value.bundle.primary;
       const source = formatEid(p.source);
       const id = `${source} ${p.creation.time} ${p.creation.sequence}`;
-      append(JSON.stringify([id, formatEid(p.destination), step.bundle.length]), [step.bundle]);
+      append(id, formatEid(p.destination), source, p.creation.time, [step.bundle]);
       log(`{"event":"bundle.received","id":"${id}","bytes":${step.bundle.length}}`);
       const frame = encodeAapMessageParts({ type: 'RECVBUNDLE', eid: source, payload: payloadBlockOf(b.value.bundle)?.data ?? new Uint8Array(0) });
       if (frame.ok && agent !== null) {
@@ -177,10 +154,10 @@ const mtcp = createServer((s) => {
 });
 
 function stop(): void {
-  flush();
+  lines.flush();
   aap.close();
   mtcp.close();
-  closeSync(journal);
+  journal.close();
   process.exit(0);
 }
 process.once('SIGTERM', stop);
@@ -191,6 +168,6 @@ aap.listen(0, '127.0.0.1', () => {
     const a = aap.address();
     const m = mtcp.address();
     if (a === null || typeof a === 'string' || m === null || typeof m === 'string') throw new Error('no TCP address');
-    writeSync(1, `${JSON.stringify({ event: 'floor.ready', aap: a.port, mtcp: m.port })}\n`);
+    writeSync(1, `${JSON.stringify({ event: 'bpa.ready', nodeId, aap: [`tcp:127.0.0.1:${a.port}`], cla: [`mtcp:127.0.0.1:${m.port}`] })}\n`);
   });
 });

@@ -8,22 +8,25 @@
  * FARSIDE_BENCH_BPA_NODE_ARGS passes Node options to the BPAs, e.g. "--cpu-prof --cpu-prof-dir=DIR".
  * Prints one JSON line.
  */
-import { readFileSync } from 'node:fs';
 import { openAapPair } from './aap-transfer';
-import { startFarsideNode, startFloorNode, startUd3tnNode } from './bp-nodes';
+import { cpuTimes, startFarsideNode, startFloorNode, startUd3tnNode } from './bp-nodes';
 import { randomBytes } from './measure';
 
 const kinds = { farside: startFarsideNode, ud3tn: startUd3tnNode, floor: startFloorNode } as const;
 const arg = process.argv[2] ?? 'farside';
-const kind: keyof typeof kinds = arg === 'ud3tn' || arg === 'floor' ? arg : 'farside';
+if (!(arg in kinds)) {
+  console.error(`usage: pair-cpu.ts [${Object.keys(kinds).join('|')}] [payload bytes] [count]; not a kind: ${arg}`);
+  process.exit(2);
+}
+const kind = arg as keyof typeof kinds;
 const size = Number(process.argv[3] ?? 1024);
 const count = Number(process.argv[4] ?? 10_000);
-const TICK_US = 10_000;
 
-/** utime and stime of a process, in clock ticks (proc(5): fields 14 and 15). */
-function ticks(pid: number): readonly [number, number] {
-  const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
-  return [Number(fields[11]), Number(fields[12])];
+/** cpuTimes of a node that must still run: a run without /proc has nothing to report. */
+function times(pid: number): { readonly user: number; readonly sys: number } {
+  const t = cpuTimes(pid);
+  if (t === null) throw new Error(`no CPU times for pid ${pid} (no /proc?)`);
+  return t;
 }
 
 const start = kinds[kind];
@@ -33,12 +36,13 @@ try {
   const pair = await openAapPair(a, b);
   const payload = randomBytes(size, 11);
   await pair.transfer(payload, Math.min(2000, count));
-  const [a0, b0, c0] = [ticks(a.pid), ticks(b.pid), process.cpuUsage()];
+  const [a0, b0, c0] = [times(a.pid), times(b.pid), process.cpuUsage()];
   const seconds = await pair.transfer(payload, count);
-  const [a1, b1, c1] = [ticks(a.pid), ticks(b.pid), process.cpuUsage(c0)];
-  const perBundle = (t0: readonly [number, number], t1: readonly [number, number]): { user: number; sys: number } => ({
-    user: Math.round(((t1[0] - t0[0]) * TICK_US) / count),
-    sys: Math.round(((t1[1] - t0[1]) * TICK_US) / count),
+  const [a1, b1, c1] = [times(a.pid), times(b.pid), process.cpuUsage(c0)];
+  type Times = ReturnType<typeof times>;
+  const perBundle = (t0: Times, t1: Times): { user: number; sys: number } => ({
+    user: Math.round(((t1.user - t0.user) * 1e6) / count),
+    sys: Math.round(((t1.sys - t0.sys) * 1e6) / count),
   });
   console.log(
     JSON.stringify({
