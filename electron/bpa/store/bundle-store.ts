@@ -346,7 +346,7 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
   const raiseSeen = db.prepare<[number, string, number]>('UPDATE seen SET expires_at = ? WHERE id = ? AND expires_at < ?');
   const evictSeen = db.prepare<[number]>('DELETE FROM seen WHERE id IN (SELECT id FROM seen ORDER BY expires_at LIMIT ?)');
   const selectExists = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM bundles WHERE id = ?');
-  const selectSeen = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM seen WHERE id = ?');
+  /** Seen or stored (has, replay): one statement, and a hit in `seen` ends it. */
   const selectKnown = db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM seen WHERE id = ? UNION ALL SELECT 1 FROM bundles WHERE id = ? LIMIT 1');
   const selectData = db.prepare<[string], DataRow>(`SELECT ${META_COLUMNS}, seq, in_file, data FROM bundles WHERE id = ?`);
   const selectDeleted = db.prepare<[string], DeletedRow>('SELECT id, seq, size, in_file, expires_at FROM bundles WHERE id = ?');
@@ -884,7 +884,7 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
 
     has(id) {
       if (staged.has(id) || pending.has(id) || forgotten.has(id) || seenSoon.has(id)) return true;
-      return selectSeen.get(id) !== undefined || selectExists.get(id) !== undefined;
+      return selectKnown.get(id, id) !== undefined;
     },
 
     markSeen(id, expiresAt) {
