@@ -9,6 +9,7 @@ import { err, ok } from '../../shared/errors';
 import type { Result } from '../../shared/errors';
 import { LIMITS } from '../../shared/protocol/limits';
 import { formatEid, isNullEid, parseEid } from '../../shared/protocol/bpv7/eid';
+import { isDomain } from '../../shared/protocol/bsmtp/grammar';
 
 export interface RouteEntry {
   /** A mail domain, e.g. mars.example. */
@@ -33,8 +34,6 @@ export interface RouteTable {
   readonly largestMessageBytes: number;
 }
 
-/** RFC 1035 §2.3.1 labels (letters, digits, hyphens inside), at least two of them, 253 characters at most. */
-const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** The domain part of an address, lower case; undefined when there is no "@" or nothing after it. */
 export function domainOf(address: string): string | undefined {
@@ -42,8 +41,12 @@ export function domainOf(address: string): string | undefined {
   return at < 0 || at === address.length - 1 ? undefined : address.slice(at + 1).toLowerCase();
 }
 
+/**
+ * A mail domain as configured: an RFC 5321 Domain (isDomain) of at least two labels, in lower case (callers
+ * lower-case what they read, and domains are compared as domainOf writes them).
+ */
 export function isDomainName(text: string): boolean {
-  return DOMAIN.test(text);
+  return isDomain(text) && text.includes('.') && text === text.toLowerCase();
 }
 
 export function createRouteTable(entries: readonly RouteEntry[]): Result<RouteTable> {

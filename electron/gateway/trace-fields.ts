@@ -56,11 +56,11 @@ import { createHash, createHmac } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import { formatRfc5322Date } from '../../shared/mail/date';
 import { formatField } from '../../shared/mail/header-fields';
+import { isDomain } from '../../shared/protocol/bsmtp/grammar';
 import { LIMITS } from '../../shared/protocol/limits';
 
 export const TRANSACTION_FIELD = 'X-Farside-Transaction';
 
-const DOMAIN = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 
 export interface TraceInput {
   /** The gateway's X-Farside-Transaction key (store transactionSecret). */
@@ -117,7 +117,7 @@ const eidComment = (eid: string | null): string[] => (eid === null || eid === ''
 /** The source node's name as From-domain: dtn://NAME/… when NAME is an RFC 5321 Domain. */
 function nodeDomain(eid: string): string {
   const name = /^dtn:\/\/([^/]*)/.exec(eid)?.[1];
-  return name !== undefined && DOMAIN.test(name) ? name : 'unknown';
+  return name !== undefined && isDomain(name) ? name : 'unknown';
 }
 
 /** The transaction's name: the index is a decimal number after the last "/", so distinct pairs give distinct names. */
@@ -199,7 +199,7 @@ function addressLiteral(ip: string): string | null {
 
 /** The client's EHLO argument as From's Extended-Domain: a Domain or an address literal, else "unknown". */
 function heloDomain(helo: string): string {
-  if (DOMAIN.test(helo)) return helo;
+  if (isDomain(helo)) return helo;
   const inner = /^\[(?:IPv6:)?([^\]]*)\]$/i.exec(helo)?.[1];
   // the ABNF's "IPv6:" tag is case-insensitive (RFC 5234 §2.3); smtp-server lower-cases the argument
   return inner !== undefined && addressLiteral(inner)?.toLowerCase() === helo.toLowerCase() ? helo : 'unknown';

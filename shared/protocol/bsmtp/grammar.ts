@@ -53,6 +53,17 @@ const ESMTP_VALUE = /^[\x21-\x3c\x3e-\x7e]+$/;
 /** A verb as RFC 5321 §4.1 writes commands: letters only. Anything else on a command line is not a command. */
 export const VERB = /^[A-Za-z]+$/;
 
+/**
+ * RFC 5321 §4.1.2 Domain: sub-domain *("." sub-domain), sub-domain = Let-dig [Ldh-str], matched
+ * case-insensitively (RFC 5321 §2.4); a label at most 63 characters and the name at most 253 (RFC 1035
+ * §2.3.4, 255 octets on the wire). One label is a Domain too; callers that need a dot check for it.
+ */
+const DOMAIN = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+export function isDomain(text: string): boolean {
+  return DOMAIN.test(text);
+}
+
 export function isPathText(text: string): boolean {
   return PATH_TEXT.test(text);
 }
