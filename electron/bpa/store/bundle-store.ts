@@ -857,18 +857,16 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
     delete(id, opts) {
       if (pending.has(id) || forgotten.has(id)) return false;
       const journaled = staged.get(id);
-      if (journaled !== undefined) {
+      let row: DeletedRow | undefined;
+      if (journaled === undefined) {
+        row = selectDeleted.get(id);
+      } else {
+        // Not applied yet: it never will be (applyTx skips it), its FORGET records the id.
         journaled.deleted = true;
         staged.delete(id);
         const r = journaled.row;
-        pending.set(id, { id, seq: r[13], size: r[6], in_file: 0, expires_at: r[5] });
-        if (opts?.withNextWrite === true) pendingSoon = true;
-        count--;
-        totalBytes -= r[6];
-        flushLater();
-        return true;
+        row = { id, seq: r[13], size: r[6], in_file: 0, expires_at: r[5] };
       }
-      const row = selectDeleted.get(id);
       if (row === undefined) return false;
       pending.set(id, row);
       if (opts?.withNextWrite === true) pendingSoon = true;
