@@ -443,12 +443,8 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
     if (replayed.length > 0) applyTx([replayed], false, true);
     recovery = { ...recover(db, blobs), journalReplayed: replayed.length };
     rmSync(olderJournalPathOf(path), { force: true });
-    journal = openJournal(journalPathOf(path));
-    if (!useJournal) {
-      journal.close();
-      journal = null;
-      rmSync(journalPathOf(path), { force: true });
-    }
+    if (useJournal) journal = openJournal(journalPathOf(path));
+    else rmSync(journalPathOf(path), { force: true });
   } catch (e) {
     db.close();
     return cannotOpen(e);
