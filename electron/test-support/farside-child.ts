@@ -6,7 +6,7 @@
  * ready line (`bpa.ready`, `gateway.ready`).
  *
  * A child is signalled by its pid only while it has not exited: after the exit the pid may already be
- * another process's.
+ * another process's. A child whose test worker died without stopping it kills itself (EXIT_WITH_PARENT).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
@@ -16,6 +16,15 @@ import { signal } from './processes';
 import { createEventRecorder } from './waiting';
 
 const FARSIDE = fileURLToPath(new URL('../../bin/farside.js', import.meta.url));
+
+/**
+ * Loaded into the child before the CLI (`node --import`): when the test worker that started it dies
+ * without stopping it (Vitest ends its workers with a signal, so no exit hook runs there), the child is
+ * re-parented and kills itself the way a crash would, SIGKILL, leaving its store as kill -9 does. The
+ * timer is unref'd: it never keeps the process alive or changes how it stops.
+ */
+const EXIT_WITH_PARENT =
+  'data:text/javascript,const p=process.ppid;setInterval(()=>{if(process.ppid!==p)process.kill(process.pid,"SIGKILL")},250).unref();';
 
 /** One event line of a Farside process's standard output. */
 export type EventLine = Readonly<Record<string, unknown>>;
@@ -34,8 +43,6 @@ export function parseEventLine(text: string): EventLine | null {
 export interface FarsideChildOptions {
   /** The command line after `farside`, e.g. ['gateway', '--config', FILE]. */
   readonly args: readonly string[];
-  /** Node.js flags before the script, e.g. ['--import', URL]. */
-  readonly nodeFlags?: readonly string[];
   /** Called with every event line as it is read (before it is recorded). */
   readonly onLine?: (line: EventLine) => void;
   /** Append every standard output and error line to this file too (kept across restarts, for post-mortems). */
@@ -67,10 +74,10 @@ export interface FarsideChild {
   stderr(): string;
 }
 
-/** Spawn `node [nodeFlags] bin/farside.js args`; throws when no process was created. */
+/** Spawn `node bin/farside.js args`; throws when no process was created. */
 export function spawnFarsideChild(o: FarsideChildOptions): FarsideChild {
   const what = `farside ${o.args.join(' ')}`;
-  const proc: ChildProcessWithoutNullStreams = spawn(process.execPath, [...(o.nodeFlags ?? []), FARSIDE, ...o.args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const proc: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--import', EXIT_WITH_PARENT, FARSIDE, ...o.args], { stdio: ['pipe', 'pipe', 'pipe'] });
   const pid = proc.pid;
   if (pid === undefined) throw new Error(`${what}: spawn failed`);
   proc.stdin.end();

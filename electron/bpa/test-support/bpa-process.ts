@@ -7,7 +7,7 @@
  * A node is stopped by its pid: stop() sends SIGTERM (the BPA's clean stop) and awaits the exit; kill()
  * sends SIGKILL, the crash the durable store must survive. restart() starts a new process with the same
  * store and, pinned, the addresses the first one bound, so clients and peers reconnect to the same ports.
- * A child whose test worker died kills itself (EXIT_WITH_PARENT); the caller owns the store directory.
+ * A child whose test worker died kills itself (farside-child.ts); the caller owns the store directory.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,15 +45,6 @@ export interface BpaProcess extends StartedFarsideChild {
   restart(): Promise<BpaProcess>;
 }
 
-/**
- * Loaded into the child before the CLI (`node --import`): when the test worker that started it dies
- * without stopping it (Vitest ends its workers with a signal, so no exit hook runs there), the child is
- * re-parented and kills itself the way a crash would, SIGKILL, leaving the store as kill -9 does. The
- * timer is unref'd: it never keeps the BPA alive or changes how it stops.
- */
-const EXIT_WITH_PARENT =
-  'data:text/javascript,const p=process.ppid;setInterval(()=>{if(process.ppid!==p)process.kill(process.pid,"SIGKILL")},250).unref();';
-
 function argsOf(o: BpaProcessOptions): string[] {
   const args = ['bpa', '--node-id', o.nodeId, '--store', o.storeDir];
   for (const a of o.aap ?? ['tcp:127.0.0.1:0']) args.push('--aap', a);
@@ -69,7 +60,7 @@ function strings(v: unknown): string[] {
 }
 
 export async function startBpaProcess(o: BpaProcessOptions): Promise<BpaProcess> {
-  const child = await startFarsideChild({ args: argsOf(o), nodeFlags: ['--import', EXIT_WITH_PARENT], readyEvent: 'bpa.ready', startTimeoutMs: o.startTimeoutMs ?? 20_000 });
+  const child = await startFarsideChild({ args: argsOf(o), readyEvent: 'bpa.ready', startTimeoutMs: o.startTimeoutMs ?? 20_000 });
   const { ready } = child;
   const node: BpaProcess = {
     ...child,

@@ -6,9 +6,8 @@
  * comes back on the same store, configuration and ports (a configuration that names its ports, not 0, is
  * what makes the restart land on the same addresses).
  *
- * A process-exit hook SIGKILLs whatever a failed test left running; the caller owns the directories.
+ * A child whose test worker died kills itself (farside-child.ts); the caller owns the directories.
  */
-import { signal } from '../../test-support/processes';
 import { startFarsideChild, type EventLine, type StartFarsideChildOptions, type StartedFarsideChild } from '../../test-support/farside-child';
 
 /** One event line of the child's standard output. */
@@ -22,23 +21,8 @@ export interface FarsideProcess extends StartedFarsideChild {
   restart(): Promise<FarsideProcess>;
 }
 
-const live = new Set<number>();
-let hookInstalled = false;
-
-function installExitHook(): void {
-  if (hookInstalled) return;
-  hookInstalled = true;
-  // the worker is exiting, perhaps after a failed test: only synchronous work is possible here
-  process.on('exit', () => {
-    for (const pid of live) signal(pid, 'SIGKILL');
-  });
-}
-
 export async function startFarsideProcess(o: FarsideProcessOptions): Promise<FarsideProcess> {
-  installExitHook();
   const child = await startFarsideChild(o);
-  live.add(child.pid);
-  void child.exited.then(() => live.delete(child.pid));
   return {
     ...child,
     async restart() {
