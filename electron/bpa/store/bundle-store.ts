@@ -400,7 +400,7 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
   let ops: JournaledOp[] = [];
   /** … and the older generation's, applied at the next rotation. */
   let older: JournaledOp[] = [];
-  /** Bundle bytes held by both generations' puts. */
+  /** Bundle bytes held by both generations' puts (a deleted put's are released at its delete). */
   let opsBytes = 0;
   /** Journaled puts not applied yet and not deleted, by id. */
   const staged = new Map<string, JournaledPut>();
@@ -460,7 +460,7 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
     for (const op of list) {
       if (op.kind === 'put') {
         if (staged.get(op.row[0]) === op) staged.delete(op.row[0]);
-        opsBytes -= op.row[6];
+        if (!op.deleted) opsBytes -= op.row[6];
       } else {
         const view = op.kind === 'forget' ? forgotten : seenSoon;
         if (view.get(op.id) === op) view.delete(op.id);
@@ -857,11 +857,14 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
       if (journaled === undefined) {
         row = selectDeleted.get(id);
       } else {
-        // Not applied yet: it never will be (applyTx skips it), its FORGET records the id.
+        // Not applied yet: it never will be (applyTx skips it), its FORGET records the id. Its bytes
+        // are needed no more, so they leave memory now rather than with their generation.
         journaled.deleted = true;
         staged.delete(id);
         const r = journaled.row;
         row = { id, seq: r[13], size: r[6], in_file: 0, expires_at: r[5] };
+        r[15] = null;
+        opsBytes -= r[6];
       }
       if (row === undefined) return false;
       pending.set(id, row);
