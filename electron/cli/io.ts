@@ -32,15 +32,20 @@ export const EXIT_USAGE = 2;
 /** Exit status for invalid input or a failed operation; one line on stderr names the problem. */
 export const EXIT_FAILURE = 1;
 
-/** Bad usage: "farside <command>: <message>" on standard error, and EXIT_USAGE to return. */
-export function usageError(io: CliIo, command: string, message: string): number {
-  io.stderr(`farside ${command}: ${message}`);
+/** "farside <command>: <problem>" on standard error; an error is written with its code. */
+function tell(io: CliIo, command: string, problem: FarsideError | string): void {
+  io.stderr(`farside ${command}: ${typeof problem === 'string' ? problem : toLogFormat(problem)}`);
+}
+
+/** Bad usage: the problem on standard error, and EXIT_USAGE to return. */
+export function usageError(io: CliIo, command: string, problem: FarsideError | string): number {
+  tell(io, command, problem);
   return EXIT_USAGE;
 }
 
-/** Invalid input or a failed operation: "farside <command>: <problem>" on standard error, and EXIT_FAILURE. */
+/** Invalid input or a failed operation: the problem on standard error, and EXIT_FAILURE to return. */
 export function failure(io: CliIo, command: string, problem: FarsideError | string): number {
-  io.stderr(`farside ${command}: ${typeof problem === 'string' ? problem : toLogFormat(problem)}`);
+  tell(io, command, problem);
   return EXIT_FAILURE;
 }
 
@@ -95,7 +100,7 @@ export async function withProcessIo(body: (io: CliIo) => Promise<number>): Promi
   }
 }
 
-export function processIo(stdin: Readable, stdout: Writable, stderr: Writable, signal: AbortSignal): CliIo {
+function processIo(stdin: Readable, stdout: Writable, stderr: Writable, signal: AbortSignal): CliIo {
   return {
     stdin: stdin as AsyncIterable<Uint8Array>,
     stdout: (data) => writeTo(stdout, data),

@@ -2,12 +2,12 @@
  * What `farside send` and `farside contact add` share: the --aap/--aap2/--agent/--timeout options, and
  * one short-lived AAP client that connects, registers and is closed again.
  */
-import { err, ok, toLogFormat, type FarsideError, type Result } from '../../../shared/errors';
+import { err, ok, type FarsideError, type Result } from '../../../shared/errors';
 import { createAapClient } from '../../services/aap-client/client';
 import { parseAapAddress } from '../../services/aap-client/transport';
 import type { AapClient } from '../../services/aap-client/types';
 import { intOption, stringOption, type Parsed } from '../args';
-import type { CliIo } from '../io';
+import { failure, usageError, type CliIo } from '../io';
 
 /** parseArgs option specs of the shared options. */
 export const AAP_OPTIONS = {
@@ -78,7 +78,7 @@ export async function openAapSession(values: Parsed['values'], io: CliIo, defaul
   return ok(session);
 }
 
-/** One line on stderr for a failed operation. */
-export function report(io: CliIo, command: string, e: FarsideError): void {
-  io.stderr(`farside ${command}: ${toLogFormat(e)}`);
+/** An AAP command's error: INVALID_ARGUMENT (a bad option value, e.g. --aap) is bad usage, the rest a failure. */
+export function commandError(io: CliIo, command: string, e: FarsideError): number {
+  return e.code === 'INVALID_ARGUMENT' ? usageError(io, command, e) : failure(io, command, e);
 }

@@ -12,7 +12,7 @@ import type { LogEvent } from '../../bpa/types';
 import { intOption, listOption, parseOptions, stringOption } from '../args';
 import { growHeapForBundleStreams } from '../heap-growth';
 import { createLineBatch, LOG_LINE_BATCH } from '../line-batch';
-import { EXIT_FAILURE, EXIT_USAGE, type CliCommand, type CliIo } from '../io';
+import { failure, usageError, type CliCommand, type CliIo } from '../io';
 
 const help = `Usage: farside bpa --node-id EID [--aap tcp:HOST:PORT|unix:PATH …] [--aap2 tcp:HOST:PORT|unix:PATH …]
                    [--cla mtcp:HOST:PORT …]
@@ -90,13 +90,11 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     'allow-remote-config': { type: 'boolean' },
   });
   if (!parsed.ok) {
-    io.stderr(`farside bpa: ${parsed.error.message}`);
-    return EXIT_USAGE;
+    return usageError(io, 'bpa', parsed.error.message);
   }
   const { flags, error } = toFlags(parsed.value.values);
   if (error !== undefined) {
-    io.stderr(`farside bpa: ${error}`);
-    return EXIT_USAGE;
+    return usageError(io, 'bpa', error);
   }
   let file: BpaConfigInput = {};
   const configPath = stringOption(parsed.value.values, 'config');
@@ -105,20 +103,17 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     try {
       text = await readFile(configPath, 'utf8');
     } catch (e) {
-      io.stderr(`farside bpa: cannot read ${configPath}: ${e instanceof Error ? e.message : String(e)}`);
-      return EXIT_FAILURE;
+      return failure(io, 'bpa', `cannot read ${configPath}: ${e instanceof Error ? e.message : String(e)}`);
     }
     const f = parseBpaConfigFile(text);
     if (!f.ok) {
-      io.stderr(`farside bpa: ${configPath}: ${toLogFormat(f.error)}`);
-      return EXIT_FAILURE;
+      return failure(io, 'bpa', `${configPath}: ${toLogFormat(f.error)}`);
     }
     file = f.value;
   }
   const config = resolveBpaConfig(file, flags, Date.now());
   if (!config.ok) {
-    io.stderr(`farside bpa: ${toLogFormat(config.error)}`);
-    return EXIT_USAGE;
+    return usageError(io, 'bpa', config.error);
   }
 
   // Lines go out in batches (line-batch.ts); the ready line and the last lines are flushed at once.
@@ -143,8 +138,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const running = await startBpa(config.value, { log });
   if (!running.ok) {
     flush();
-    io.stderr(`farside bpa: ${toLogFormat(running.error)}`);
-    return EXIT_FAILURE;
+    return failure(io, 'bpa', running.error);
   }
   const { addresses } = running.value;
   line({ event: 'bpa.ready', nodeId: running.value.bpa.nodeId, aap: addresses.aap, aap2: addresses.aap2, cla: addresses.cla, store: config.value.store.dir, pid: process.pid });

@@ -6,8 +6,8 @@
 import { err, ok, type Result } from '../../../shared/errors';
 import { checkNodeId } from '../../services/aap-client/endpoint';
 import { intOption, parseOptions, stringOption } from '../args';
-import { EXIT_FAILURE, EXIT_USAGE, type CliCommand, type CliIo } from '../io';
-import { AAP_HELP, AAP_OPTIONS, openAapSession, report } from './aap-session';
+import { usageError, type CliCommand, type CliIo } from '../io';
+import { AAP_HELP, AAP_OPTIONS, commandError, openAapSession } from './aap-session';
 
 const DEFAULT_AGENT = 'farside-config';
 
@@ -56,8 +56,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     rate: { type: 'string' },
   });
   const usage = (message: string): number => {
-    report(io, 'contact add', { code: 'INVALID_ARGUMENT', message });
-    return EXIT_USAGE;
+    return usageError(io, 'contact add', { code: 'INVALID_ARGUMENT', message });
   };
   if (!parsed.ok) return usage(parsed.error.message);
   const values = parsed.value.values;
@@ -85,8 +84,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 
   const session = await openAapSession(values, io, DEFAULT_AGENT);
   if (!session.ok) {
-    report(io, 'contact add', session.error);
-    return session.error.code === 'INVALID_ARGUMENT' ? EXIT_USAGE : EXIT_FAILURE;
+    return commandError(io, 'contact add', session.error);
   }
   try {
     const sent = await session.value.client.addContact({
@@ -97,8 +95,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       ...(rate.value !== undefined ? { rateBytesPerSec: rate.value } : {}),
     });
     if (!sent.ok) {
-      report(io, 'contact add', sent.error);
-      return sent.error.code === 'INVALID_ARGUMENT' ? EXIT_USAGE : EXIT_FAILURE;
+      return commandError(io, 'contact add', sent.error);
     }
     const { bundleId, destination, config } = sent.value;
     await io.stdout(`${JSON.stringify({ ...bundleId, destination, config })}\n`);

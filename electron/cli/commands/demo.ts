@@ -2,11 +2,10 @@
  * `farside demo`: the two-site demo (electron/cli/demo/run-demo.ts), what `npm run demo` runs after
  * installing Dovecot and Postfix. Thin: options in, the demo's lines out, exit status from its outcome.
  */
-import { toLogFormat } from '../../../shared/errors';
 import { parseOptions, stringOption } from '../args';
 import { DEMO_DEFAULTS, runDemo } from '../demo/run-demo';
 import { wantsColour } from '../demo/style';
-import { EXIT_FAILURE, EXIT_USAGE, type CliCommand, type CliIo } from '../io';
+import { failure, usageError, type CliCommand, type CliIo } from '../io';
 
 /** Longest one-way light time the demo accepts: its whole run must stay well under two minutes. */
 const MAX_OWLT_SECONDS = 20;
@@ -34,14 +33,12 @@ Exit status: 0 when every step happened, 1 when one failed or timed out (the rea
 async function run(argv: string[], io: CliIo): Promise<number> {
   const parsed = parseOptions(argv, { owlt: { type: 'string' }, keep: { type: 'boolean' }, quiet: { type: 'boolean' } });
   if (!parsed.ok) {
-    io.stderr(`farside demo: ${parsed.error.message}`);
-    return EXIT_USAGE;
+    return usageError(io, 'demo', parsed.error.message);
   }
   const owltText = stringOption(parsed.value.values, 'owlt');
   const owlt = owltText === undefined ? DEMO_DEFAULTS.owltMs / 1000 : Number(owltText);
   if (owltText !== undefined && (!/^[0-9]+(\.[0-9]+)?$/.test(owltText) || owlt > MAX_OWLT_SECONDS)) {
-    io.stderr(`farside demo: --owlt needs a number of seconds from 0 to ${MAX_OWLT_SECONDS}, got '${owltText}'`);
-    return EXIT_USAGE;
+    return usageError(io, 'demo', `--owlt needs a number of seconds from 0 to ${MAX_OWLT_SECONDS}, got '${owltText}'`);
   }
   // Lines are written in order; the demo never waits for the terminal.
   const write = (line: string): void => {
@@ -56,8 +53,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     signal: io.signal,
   });
   if (report.error !== undefined) {
-    io.stderr(`farside demo: ${toLogFormat(report.error)}`);
-    return EXIT_FAILURE;
+    return failure(io, 'demo', report.error);
   }
   return 0;
 }

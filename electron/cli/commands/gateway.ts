@@ -10,7 +10,7 @@ import { toLogFormat } from '../../../shared/errors';
 import { configBaseDir, parseGatewayConfig } from '../../gateway/config';
 import { createGateway } from '../../gateway/gateway';
 import { parseOptions, stringOption } from '../args';
-import { EXIT_FAILURE, EXIT_USAGE, type CliCommand, type CliIo } from '../io';
+import { EXIT_FAILURE, failure, usageError, type CliCommand, type CliIo } from '../io';
 
 const help = `Usage: farside gateway --config FILE
 
@@ -43,25 +43,21 @@ Metrics: GET http://<metrics>/metrics (Prometheus text) or /metrics.json.`;
 async function run(argv: string[], io: CliIo): Promise<number> {
   const parsed = parseOptions(argv, { config: { type: 'string' } });
   if (!parsed.ok) {
-    io.stderr(`farside gateway: ${parsed.error.message}`);
-    return EXIT_USAGE;
+    return usageError(io, 'gateway', parsed.error.message);
   }
   const configPath = stringOption(parsed.value.values, 'config');
   if (configPath === undefined) {
-    io.stderr('farside gateway: --config FILE is required');
-    return EXIT_USAGE;
+    return usageError(io, 'gateway', '--config FILE is required');
   }
   let text: string;
   try {
     text = await readFile(configPath, 'utf8');
   } catch (e) {
-    io.stderr(`farside gateway: cannot read ${configPath}: ${e instanceof Error ? e.message : String(e)}`);
-    return EXIT_FAILURE;
+    return failure(io, 'gateway', `cannot read ${configPath}: ${e instanceof Error ? e.message : String(e)}`);
   }
   const config = parseGatewayConfig(text, configBaseDir(configPath));
   if (!config.ok) {
-    io.stderr(`farside gateway: ${configPath}: ${toLogFormat(config.error)}`);
-    return EXIT_FAILURE;
+    return failure(io, 'gateway', `${configPath}: ${toLogFormat(config.error)}`);
   }
 
   // Log lines are written in order; a slow stdout only delays them (Node buffers the writes).
@@ -71,8 +67,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const gateway = createGateway({ config: config.value, log: line });
   const started = await gateway.start();
   if (!started.ok) {
-    io.stderr(`farside gateway: ${toLogFormat(started.error)}`);
-    return EXIT_FAILURE;
+    return failure(io, 'gateway', started.error);
   }
   const { smtp, metrics, store } = started.value;
   line({ event: 'gateway.ready', smtp: `${smtp.host}:${smtp.port}`, metrics: metrics === null ? null : `${metrics.host}:${metrics.port}`, store, pid: process.pid });

@@ -7,8 +7,8 @@ import { err, type Result } from '../../../shared/errors';
 import { encodeBsmtpMessage, type DsnCondition, type DsnNotify, type EncodeEnvelope } from '../../../shared/protocol/bsmtp';
 import { checkDestination } from '../../services/aap-client/endpoint';
 import { listOption, parseOptions, stringOption } from '../args';
-import { EXIT_FAILURE, EXIT_USAGE, readAll, type CliCommand, type CliIo } from '../io';
-import { AAP_HELP, AAP_OPTIONS, openAapSession, report } from './aap-session';
+import { failure, readAll, usageError, type CliCommand, type CliIo } from '../io';
+import { AAP_HELP, AAP_OPTIONS, commandError, openAapSession } from './aap-session';
 
 const DEFAULT_AGENT = 'farside-send';
 
@@ -61,37 +61,31 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     envid: { type: 'string' },
   });
   if (!parsed.ok) {
-    report(io, 'send', parsed.error);
-    return EXIT_USAGE;
+    return usageError(io, 'send', parsed.error);
   }
   const values = parsed.value.values;
   const destination = stringOption(values, 'destination');
   const from = stringOption(values, 'from');
   const to = listOption(values, 'to');
   if (destination === undefined || from === undefined || to.length === 0) {
-    report(io, 'send', { code: 'INVALID_ARGUMENT', message: '--destination, --from and at least one --to are required' });
-    return EXIT_USAGE;
+    return usageError(io, 'send', { code: 'INVALID_ARGUMENT', message: '--destination, --from and at least one --to are required' });
   }
   const checked = checkDestination(destination);
   if (!checked.ok) {
-    report(io, 'send', checked.error);
-    return EXIT_USAGE;
+    return usageError(io, 'send', checked.error);
   }
   const notify = parseNotify(stringOption(values, 'notify'));
   if (!notify.ok) {
-    report(io, 'send', notify.error);
-    return EXIT_USAGE;
+    return usageError(io, 'send', notify.error);
   }
   const ehlo = stringOption(values, 'ehlo') ?? (from.includes('@') ? from.slice(from.lastIndexOf('@') + 1) : undefined);
   if (ehlo === undefined || ehlo === '') {
-    report(io, 'send', { code: 'INVALID_ARGUMENT', message: '--ehlo is required when --from has no domain' });
-    return EXIT_USAGE;
+    return usageError(io, 'send', { code: 'INVALID_ARGUMENT', message: '--ehlo is required when --from has no domain' });
   }
 
   const message = await readAll(io.stdin);
   if (message.length === 0) {
-    report(io, 'send', { code: 'INVALID_ARGUMENT', message: 'no message on standard input' });
-    return EXIT_USAGE;
+    return usageError(io, 'send', { code: 'INVALID_ARGUMENT', message: 'no message on standard input' });
   }
   const envid = stringOption(values, 'envid');
   const envelope: EncodeEnvelope = {
@@ -104,20 +98,17 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   };
   const bsmtp = encodeBsmtpMessage({ ehlo, envelope, message });
   if (!bsmtp.ok) {
-    report(io, 'send', bsmtp.error);
-    return EXIT_FAILURE;
+    return failure(io, 'send', bsmtp.error);
   }
 
   const session = await openAapSession(values, io, DEFAULT_AGENT);
   if (!session.ok) {
-    report(io, 'send', session.error);
-    return session.error.code === 'INVALID_ARGUMENT' ? EXIT_USAGE : EXIT_FAILURE;
+    return commandError(io, 'send', session.error);
   }
   try {
     const sent = await session.value.client.send(destination, bsmtp.value);
     if (!sent.ok) {
-      report(io, 'send', sent.error);
-      return EXIT_FAILURE;
+      return failure(io, 'send', sent.error);
     }
     const { source, creationTime, sequence } = sent.value;
     await io.stdout(`${JSON.stringify({ source, creationTime, sequence, destination, payloadLength: bsmtp.value.length })}\n`);
