@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -26,7 +26,7 @@ describe('blob files', () => {
   it('reuses the file of a removed bundle for the next one, cut to the new length', () => {
     const blobs = openBlobFiles(dir, false);
     blobs.write(1, [bytes(3000, 1)]);
-    blobs.remove(1);
+    blobs.remove(1, 3000);
     expect(readdirSync(dir)).toEqual([]);
     expect(readdirSync(`${dir}-free`)).toHaveLength(1);
     blobs.write(2, [bytes(1000, 2)]);
@@ -34,7 +34,7 @@ describe('blob files', () => {
     expect(statSync(join(dir, '2.bundle')).size).toBe(1000);
     expect(blobs.read(2)).toEqual(bytes(1000, 2));
     // and grown again when the next one is larger
-    blobs.remove(2);
+    blobs.remove(2, 1000);
     blobs.write(3, [bytes(5000, 3)]);
     expect(blobs.read(3)).toEqual(bytes(5000, 3));
   });
@@ -44,8 +44,8 @@ describe('blob files', () => {
     const n = LIMITS.bundleStoreBlobPoolFiles + 3;
     for (let i = 1; i <= n; i++) blobs.write(i, [bytes(100, i)]);
     blobs.write(n + 1, [new Uint8Array(LIMITS.bundleStoreBlobPoolFileBytes + 1)]);
-    blobs.remove(n + 1);
-    for (let i = 1; i <= n; i++) blobs.remove(i);
+    blobs.remove(n + 1, LIMITS.bundleStoreBlobPoolFileBytes + 1);
+    for (let i = 1; i <= n; i++) blobs.remove(i, 100);
     expect(readdirSync(`${dir}-free`)).toHaveLength(LIMITS.bundleStoreBlobPoolFiles);
     expect(readdirSync(`${dir}-free`).every((f) => statSync(join(`${dir}-free`, f)).size === 100)).toBe(true);
   });
@@ -54,7 +54,7 @@ describe('blob files', () => {
     const first = openBlobFiles(dir, false);
     first.write(1, [bytes(200, 1)]);
     first.write(2, [bytes(200, 2)]);
-    first.remove(1);
+    first.remove(1, 200);
     writeFileSync(join(dir, '9.tmp'), 'half');
     const again = openBlobFiles(dir, false);
     expect(again.sweep(new Set([2]))).toBe(1);
@@ -62,5 +62,15 @@ describe('blob files', () => {
     expect(readdirSync(`${dir}-free`)).toEqual([]);
     expect(again.read(3)).toEqual(bytes(50, 3));
     expect(again.read(2)).toEqual(bytes(200, 2));
+  });
+
+  it('names new free files after those an earlier run left, so none replaces another', () => {
+    // A pool file with a high name, left by an earlier run (the lower ones were reused).
+    mkdirSync(`${dir}-free`, { recursive: true });
+    writeFileSync(join(`${dir}-free`, '3.free'), bytes(100, 0));
+    const blobs = openBlobFiles(dir, false);
+    for (let i = 1; i <= 4; i++) writeFileSync(join(dir, `${i}.bundle`), bytes(100, i));
+    for (let i = 1; i <= 4; i++) blobs.remove(i, 100);
+    expect(readdirSync(`${dir}-free`)).toHaveLength(5);
   });
 });

@@ -18,7 +18,7 @@
  *
  * These functions throw Node's fs errors; the store turns them into IO_ERROR results.
  */
-import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writevSync } from 'node:fs';
+import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writevSync } from 'node:fs';
 import { LIMITS } from '../../../shared/protocol/limits';
 import { join } from 'node:path';
 
@@ -26,7 +26,8 @@ export interface BlobFiles {
   /** The file of `seq` holds `parts`, concatenated (one writev, repeated for what a short write left). */
   write(seq: number, parts: readonly Uint8Array[]): void;
   read(seq: number): Uint8Array;
-  remove(seq: number): void;
+  /** `size` is the file's length (the bundle's, which the caller knows): it decides whether the file is kept for reuse. */
+  remove(seq: number, size: number): void;
   /** Delete files of sequence numbers not in `keep`, and unfinished .tmp files; returns how many. */
   sweep(keep: ReadonlySet<number>): number;
   /** Sequence numbers that have a file. */
@@ -42,8 +43,10 @@ export function openBlobFiles(dir: string, fsync: boolean): BlobFiles {
   mkdirSync(poolDir, { recursive: true });
   /** Names of reusable files in poolDir. */
   const pool: string[] = readdirSync(poolDir);
-  let poolName = pool.length;
   while (pool.length > LIMITS.bundleStoreBlobPoolFiles) unlinkSync(join(poolDir, pool.pop() as string));
+  // New names count on from the largest one left by an earlier run: a rename onto a name in use would
+  // silently replace that file.
+  let poolName = 1 + Math.max(-1, ...pool.map((name) => Number.parseInt(name, 10)).filter(Number.isSafeInteger));
 
   /** A file to write `tmp` into: a reused one (renamed there, opened for overwriting) or a new one. */
   function openForWrite(tmp: string): { readonly fd: number; readonly reused: boolean } {
@@ -104,15 +107,13 @@ export function openBlobFiles(dir: string, fsync: boolean): BlobFiles {
       return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
     },
 
-    remove(seq) {
+    remove(seq, size) {
       const path = file(seq);
-      if (pool.length < LIMITS.bundleStoreBlobPoolFiles) {
-        if (statSync(path).size <= LIMITS.bundleStoreBlobPoolFileBytes) {
-          const name = `${poolName++}.free`;
-          renameSync(path, join(poolDir, name));
-          pool.push(name);
-          return;
-        }
+      if (pool.length < LIMITS.bundleStoreBlobPoolFiles && size <= LIMITS.bundleStoreBlobPoolFileBytes) {
+        const name = `${poolName++}.free`;
+        renameSync(path, join(poolDir, name));
+        pool.push(name);
+        return;
       }
       unlinkSync(path);
     },

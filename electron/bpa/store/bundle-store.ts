@@ -391,7 +391,7 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
     pending = new Map();
     pendingSoon = false;
     flushSoon.cancel();
-    for (const row of rows.values()) if (row.in_file === 1) removeFile(row.seq);
+    for (const row of rows.values()) if (row.in_file === 1) removeFile(row.seq, row.size);
   }
 
   // ---- the intake journal (journal mode): operations appended, not yet applied to SQLite -------------
@@ -484,7 +484,7 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
           // can go at once rather than at the rotation that deletes the row (a crash in between replays
           // the FORGET before recover() looks for rows without files). Freed steadily like this, the
           // files are there to be reused by the next big bundles (blob-files.ts).
-          if (row.in_file === 1) removeFile(row.seq);
+          if (row.in_file === 1) removeFile(row.seq, row.size);
         }
         pending = new Map();
         pendingSoon = false;
@@ -588,9 +588,9 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
     if (ops.length > 0 || older.length > 0) rotateLater.arm();
   });
 
-  function removeFile(seq: number): void {
+  function removeFile(seq: number, size: number): void {
     try {
-      blobs.remove(seq);
+      blobs.remove(seq, size);
     } catch {
       // Left for the sweep at the next open (blob-files.ts); the row is already gone.
     }
@@ -730,7 +730,7 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
         try {
           blobs.write(seq + 1, parts);
         } catch (e) {
-          removeFile(seq + 1);
+          removeFile(seq + 1, size);
           results[at] = err('IO_ERROR', `cannot store bundle ${entry.id}: ${message(e)}`);
           continue;
         }
@@ -771,7 +771,7 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
       if (only !== undefined && !withDeletes) insertBundle.run(...only.row);
       else insertAllTx(inserts, withDeletes);
     } catch (e) {
-      for (const i of inserts) if (i.inFile) removeFile(i.seq);
+      for (const i of inserts) if (i.inFile) removeFile(i.seq, i.size);
       // The id's UNIQUE constraint answers "already stored" without a lookup per put; a group is put
       // again one entry at a time, to tell which (and to count the limits without it).
       const unique = e instanceof Database.SqliteError && e.code === SQLITE_CONSTRAINT_UNIQUE;
@@ -929,7 +929,7 @@ export function createBundleStore(options: BundleStoreOptions): Result<BundleSto
       for (const row of rows) {
         count--;
         totalBytes -= row.size;
-        if (row.in_file === 1) removeFile(row.seq);
+        if (row.in_file === 1) removeFile(row.seq, row.size);
       }
       return rows.map(toMeta);
     },
