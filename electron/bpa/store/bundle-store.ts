@@ -6,11 +6,12 @@
  * survives the death of the process, kill -9 included (store.int.test.ts checks it), but not power loss
  * or an OS crash. The journal reaches SQLite (journal_mode=WAL, synchronous=NORMAL) in two
  * generations, 2.5–5 s after the write (JOURNAL_ROTATE_MS below), or all at once (a checkpoint) when it
- * is full (LIMITS.bundleStoreJournalCheckpoint*) and before every query that reads SQLite for more than
- * one bundle (the lists, expiry); an open replays what a crash left in it. Bundles stored in blob files, and every put
- * with durability 'power', commit one transaction before they return; 'power' sets synchronous=FULL
- * (the WAL is fsynced at every commit) and fsyncs blob files and their directory, at the price of an
- * fsync per put.
+ * is full (LIMITS.bundleStoreJournalCheckpoint*), before every query that reads SQLite for more than one
+ * bundle (the lists, expiry), before a put that commits its row at once (below), at an update() of a
+ * bundle still in the journal, and at close(); an open replays what a crash left in it. Bundles stored in
+ * blob files (or too large for a journal record), and every put with durability 'power', commit one
+ * transaction before they return; 'power' sets synchronous=FULL (the WAL is fsynced at every commit) and
+ * fsyncs blob files and their directory, at the price of an fsync per put.
  *
  * Deletes are deferred and batched: delete() takes the bundle out at once for every reader of this store
  * (get, update, the lists, usage, a new put of the same id), but its row is deleted, and its id
@@ -63,7 +64,7 @@ const DELETE_FLUSH_COUNT = 4096;
  * at an AAP 2.0 confirmation — and the row's insert and delete were the largest part of the store's
  * cost per 1 KiB bundle. Hence a little more than those 2 s.
  */
-export const JOURNAL_ROTATE_MS = 2500;
+const JOURNAL_ROTATE_MS = 2500;
 /**
  * Room for a PUT record's metadata beside the bundle bytes (intake-journal.ts: the meta's length and its
  * JSON array). It holds five strings — the bundle id (the source EID and up to four numbers,

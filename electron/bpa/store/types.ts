@@ -78,7 +78,11 @@ export interface StoreUsage {
 }
 
 export interface BundleStoreOptions {
-  /** The SQLite database file; bundles larger than `inlineMaxBytes` go to files in `<path>.blobs/`. */
+  /**
+   * The SQLite database file (with its WAL, `<path>-wal`). Beside it: the intake journal's two generations,
+   * `<path>-intake` and `<path>-intake.old` (intake-journal.ts); bundles larger than `inlineMaxBytes` in
+   * files in `<path>.blobs/`, and files of deleted ones kept for reuse in `<path>.blobs-free/` (blob-files.ts).
+   */
   readonly path: string;
   /** Total encoded bytes held at most. */
   readonly maxBytes: number;
@@ -86,9 +90,10 @@ export interface BundleStoreOptions {
   readonly maxBundles: number;
   readonly clock: Clock;
   /**
-   * 'process' (default): a put survives a crash or kill -9 of the process once put() returned (SQLite
-   * WAL with synchronous=NORMAL; blob files written before the row commits). 'power': it also survives
-   * power loss or an OS crash (synchronous=FULL, and blob files and their directory fsynced): much slower.
+   * 'process' (default): a put survives a crash or kill -9 of the process once put() returned (an inline
+   * bundle's record written to the intake journal; otherwise, and with `journal: false`, an SQLite commit
+   * with synchronous=NORMAL, a blob file written before its row commits). 'power': it also survives power
+   * loss or an OS crash (no journal, synchronous=FULL, blob files and their directory fsynced): much slower.
    */
   readonly durability?: 'process' | 'power';
   /** Bundles up to this size are kept inside the database, larger ones in files (default 64 KiB). */
