@@ -24,10 +24,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeBsmtpMessage } from '../../shared/protocol/bsmtp';
-import { createAapClient } from '../services/aap-client/client';
+import { parseAapAddress } from '../services/aap-client/transport';
 import type { AapClient } from '../services/aap-client/types';
 import { DEFAULT_DELIVERY_SETTLE_MS } from './delivery';
-import { aapTransportOf, startBpaProcess, writeContactConfig, type BpaProcess } from './test-support/bpa-process';
+import { createTestClient, unwrap } from './test-support/agent';
+import { startBpaProcess, writeContactConfig, type BpaProcess } from './test-support/bpa-process';
 
 const STREAM = 1_000;
 /** Bundles the agent may see twice after a kill of the sender (see the header). */
@@ -60,15 +61,8 @@ function track(node: BpaProcess): { current: BpaProcess } {
 }
 
 function client(address: string, agentId: string, receive: boolean): AapClient {
-  const c = createAapClient({
-    transport: aapTransportOf(address),
-    protocol: 'aap1',
-    agentId,
-    receive,
-    requestTimeoutMs: 10_000,
-    reconnect: { initialMs: 50, maxMs: 250 },
-    log: () => undefined,
-  });
+  // reconnect within 250 ms: the stream goes on as soon as the restarted node listens again
+  const c = createTestClient({ transport: unwrap(parseAapAddress(address)), agentId, receive, reconnectMaxMs: 250 });
   cleanups.push(() => c.close());
   return c;
 }

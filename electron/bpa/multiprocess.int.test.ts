@@ -23,12 +23,11 @@ import { decodeAdminRecord } from '../../shared/protocol/bpv7/admin-record';
 import { DTN_EPOCH_UNIX_MS } from '../../shared/protocol/bpv7/dtn-time';
 import { assertionTime } from '../../shared/protocol/bpv7/status-report';
 import { decodeBsmtp, encodeBsmtpMessage } from '../../shared/protocol/bsmtp';
-import { createAapClient } from '../services/aap-client/client';
 import { alive } from '../test-support/processes';
 import type { AapClient, AapProtocol, BundleId, ReceivedBundle } from '../services/aap-client/types';
 import { connectRawAap2 } from './test-support/aap2-raw-agent';
-import { sameBytes } from './test-support/agent';
-import { aapTransportOf, startBpaProcess, writeContactConfig, type BpaProcess } from './test-support/bpa-process';
+import { connectTestClient, sameBytes } from './test-support/agent';
+import { startBpaProcess, writeContactConfig, type BpaProcess } from './test-support/bpa-process';
 
 /** RFC 9171 §4.2.3 report-request flags, as docs/status-reports.md maps them onto adu_flags. */
 const REPORT_RECEPTION = 0x004000;
@@ -73,22 +72,8 @@ async function stopCleanly(nodes: readonly (BpaProcess | undefined)[]): Promise<
   }
 }
 
-async function agent(address: string, protocol: AapProtocol, agentId: string): Promise<AapClient> {
-  const c = createAapClient({
-    transport: aapTransportOf(address),
-    protocol,
-    agentId,
-    receive: true,
-    ...(protocol === 'aap2' ? { secret: SECRET } : {}),
-    requestTimeoutMs: 10_000,
-    reconnect: { initialMs: 50, maxMs: 500 },
-    log: () => undefined,
-  });
-  perTest.push(() => c.close());
-  const r = await c.connect();
-  if (!r.ok) throw new Error(`${agentId} at ${address}: ${r.error.code} ${r.error.message}`);
-  return c;
-}
+const agent = (address: string, protocol: AapProtocol, agentId: string): Promise<AapClient> =>
+  connectTestClient(address, agentId, (f) => perTest.push(f), { protocol, receive: true, ...(protocol === 'aap2' ? { secret: SECRET } : {}) });
 
 /** The next bundle the agent receives, within `timeoutMs`. */
 async function next(c: AapClient, timeoutMs = 20_000): Promise<ReceivedBundle> {

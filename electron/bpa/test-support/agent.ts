@@ -33,6 +33,10 @@ export function unwrap<T>(r: { ok: true; value: T } | { ok: false; error: { code
 
 export interface TestClientOptions extends TestAgentOptions {
   readonly receive?: boolean;
+  /** AAP 2.0 ConnectionConfig.secret; default none. */
+  readonly secret?: string;
+  /** The longest reconnect delay; default 500 ms. */
+  readonly reconnectMaxMs?: number;
 }
 
 /** Farside's AAP client as the tests set it up: AAP v1 unless told, 10 s requests, reconnect 50…500 ms, no log. */
@@ -42,8 +46,9 @@ export function createTestClient(opts: TestClientOptions): AapClient {
     protocol: opts.protocol ?? 'aap1',
     agentId: opts.agentId,
     ...(opts.receive === undefined ? {} : { receive: opts.receive }),
+    ...(opts.secret === undefined ? {} : { secret: opts.secret }),
     requestTimeoutMs: opts.requestTimeoutMs ?? 10_000,
-    reconnect: { initialMs: 50, maxMs: 500 },
+    reconnect: { initialMs: 50, maxMs: opts.reconnectMaxMs ?? 500 },
     log: () => undefined,
   });
 }
@@ -58,12 +63,10 @@ export async function connectTestClient(
   defer: (cleanup: () => Promise<void>) => void,
   opts: Omit<TestClientOptions, 'transport' | 'agentId'> = {},
 ): Promise<AapClient> {
-  const transport = parseAapAddress(address);
-  if (!transport.ok) throw new Error(transport.error.message);
-  const c = createTestClient({ ...opts, transport: transport.value, agentId });
+  const c = createTestClient({ ...opts, transport: unwrap(parseAapAddress(address)), agentId });
   defer(() => c.close());
   const r = await c.connect();
-  if (!r.ok) throw new Error(r.error.message);
+  if (!r.ok) throw new Error(`${agentId} at ${address}: ${r.error.code} ${r.error.message}`);
   return c;
 }
 

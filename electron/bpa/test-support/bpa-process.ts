@@ -11,7 +11,6 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AapTransport } from '../../services/aap-client/types';
 import { startFarsideChild, type EventLine, type StartedFarsideChild } from '../../test-support/farside-child';
 
 /** One JSON line of the BPA's standard output (bpa.ts log events, bpa.ready, bpa.exit). */
@@ -74,14 +73,6 @@ export async function startBpaProcess(o: BpaProcessOptions): Promise<BpaProcess>
     },
   };
   return node;
-}
-
-/** An address from bpa.ready ("tcp:HOST:PORT" or "unix:PATH") as the AAP client's transport. */
-export function aapTransportOf(address: string): AapTransport {
-  if (address.startsWith('unix:')) return { kind: 'unix', path: address.slice(5) };
-  const colon = address.lastIndexOf(':');
-  if (!address.startsWith('tcp:') || colon < 4) throw new Error(`not an AAP address: ${address}`);
-  return { kind: 'tcp', host: address.slice(4, colon), port: Number(address.slice(colon + 1)) };
 }
 
 /**

@@ -6,12 +6,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseAapAddress } from '../../services/aap-client/transport';
 import type { AapTransport } from '../../services/aap-client/types';
 import { resolveBpaConfig } from '../config';
 import type { BpaConfigInput } from '../config';
 import { startBpa } from '../start-bpa';
 import type { RunningBpa } from '../start-bpa';
 import type { LogEvent } from '../types';
+import { unwrap } from './agent';
 
 export interface FarsideBpa {
   readonly nodeId: string;
@@ -26,12 +28,11 @@ export interface FarsideBpa {
   stop(): Promise<void>;
 }
 
-function transportOf(address: string | undefined): AapTransport {
-  if (address === undefined) throw new Error('the BPA has no such AAP listener');
-  if (address.startsWith('unix:')) return { kind: 'unix', path: address.slice('unix:'.length) };
-  const m = /^tcp:(.+):(\d+)$/.exec(address);
-  if (m === null || m[1] === undefined || m[2] === undefined) throw new Error(`unexpected AAP address ${address}`);
-  return { kind: 'tcp', host: m[1], port: Number(m[2]) };
+/** The first address of an AAP listener kind, as the client's transport. */
+function transportOf(addresses: readonly string[], kind: string): AapTransport {
+  const address = addresses[0];
+  if (address === undefined) throw new Error(`the BPA has no ${kind} listener`);
+  return unwrap(parseAapAddress(address));
 }
 
 /** Start a BPA with AAP v1 on TCP, AAP 2.0 on a UNIX socket, and MTCP + TCPCLv3 listeners; `extra` overrides. */
@@ -74,8 +75,8 @@ export async function startFarsideBpa(nodeId: string, extra: BpaConfigInput = {}
   return {
     nodeId,
     running: r,
-    aap1: transportOf(r.addresses.aap[0]),
-    aap2: transportOf(r.addresses.aap2[0]),
+    aap1: transportOf(r.addresses.aap, 'AAP v1'),
+    aap2: transportOf(r.addresses.aap2, 'AAP 2.0'),
     cla,
     events,
     waitFor(event, match = () => true, timeoutMs = 10_000) {
