@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBundleStore, journalPathOf, olderJournalPathOf } from './bundle-store';
 import { JOURNAL_FORGET, JOURNAL_PUT, JOURNAL_SEEN, forgetRecord, parseJournal, putRecord } from './intake-journal';
 import type { JournalPutMeta } from './intake-journal';
-import type { BundleStore } from './types';
+import type { BundleStore, NewBundle } from './types';
 import { crc32c as pureCrc32c } from '../../../shared/protocol/bpv7/crc';
 import { concat } from '../../../shared/test-support/fuzz';
 
@@ -28,6 +28,21 @@ const meta = (id: string, extra: Partial<JournalPutMeta> = {}): JournalPutMeta =
 });
 
 const bytes = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 7 + seed) & 0xff);
+
+/** A bundle for store.put, 30 bytes. */
+const entry = (id: string): NewBundle => ({ id, destination: 'dtn://mars.dtn/smtp', source: 'dtn://earth.dtn/smtp', createdAt: T0, expiresAt: T0 + DAY, state: 'forward', reportFlags: 0, bytes: bytes(30, id.length) });
+
+/** The records of the journal file at `file` as "TYPE id" (none when there is no file). */
+const records = (file: string): string[] =>
+  existsSync(file) ? parseJournal(readFileSync(file)).records.map((r) => `${r.type === JOURNAL_PUT ? 'PUT' : r.type === JOURNAL_FORGET ? 'FORGET' : 'SEEN'} ${r.type === JOURNAL_PUT ? r.meta.id : r.id}`) : [];
+
+const until = async (cond: () => boolean): Promise<void> => {
+  const deadline = Date.now() + 5000;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not reached');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
 
 describe('intake journal records', () => {
   it('reads back PUT, FORGET and SEEN records in order, with their fields and bytes', () => {
@@ -121,8 +136,8 @@ describe('the store replays its journal at open', () => {
 
   it('replaying a journal that a checkpoint had applied already (crash before the truncate) changes nothing', () => {
     const s = open();
-    s.put({ id: 'a', destination: 'dtn://mars.dtn/smtp', source: 'dtn://earth.dtn/smtp', createdAt: T0, expiresAt: T0 + DAY, state: 'forward', reportFlags: 0, bytes: bytes(30, 1) });
-    s.put({ id: 'b', destination: 'dtn://mars.dtn/smtp', source: 'dtn://earth.dtn/smtp', createdAt: T0, expiresAt: T0 + DAY, state: 'forward', reportFlags: 0, bytes: bytes(30, 2) });
+    s.put(entry('a'));
+    s.put(entry('b'));
     s.delete('a');
     s.flushDeletes();
     const written = readFileSync(journalPathOf(path));
@@ -145,17 +160,6 @@ describe('the store replays its journal at open', () => {
     expect(s.get('a').ok).toBe(true);
     expect(() => readFileSync(journalPathOf(path))).toThrow();
   });
-
-  const records = (file: string): string[] =>
-    existsSync(file) ? parseJournal(readFileSync(file)).records.map((r) => `${r.type === JOURNAL_PUT ? 'PUT' : r.type === JOURNAL_FORGET ? 'FORGET' : 'SEEN'} ${r.type === JOURNAL_PUT ? r.meta.id : r.id}`) : [];
-  const entry = (id: string): Parameters<BundleStore['put']>[0] => ({ id, destination: 'dtn://mars.dtn/smtp', source: 'dtn://earth.dtn/smtp', createdAt: T0, expiresAt: T0 + DAY, state: 'forward', reportFlags: 0, bytes: bytes(30, id.length) });
-  const until = async (cond: () => boolean): Promise<void> => {
-    const deadline = Date.now() + 5000;
-    while (!cond()) {
-      if (Date.now() > deadline) throw new Error('condition not reached');
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  };
 
   it('two generations: a record moves to the older file at a rotation and reaches SQLite at the next', async () => {
     const s = open(true, 100);
