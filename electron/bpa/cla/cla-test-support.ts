@@ -4,6 +4,7 @@
  */
 import { createConnection, createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
+import { createEventRecorder } from '../../test-support/waiting';
 import type { BundleSink, ClaOrigin, Log, LogEvent } from '../types';
 
 export interface Received {
@@ -47,42 +48,19 @@ export function recordingSink(): RecordingSink {
 
 export interface RecordingLog {
   readonly log: Log;
-  readonly events: LogEvent[];
+  readonly events: readonly LogEvent[];
   named(event: string): LogEvent[];
   /** Resolves once an event with this name was logged. */
   waitFor(event: string, timeoutMs?: number): Promise<LogEvent>;
 }
 
 export function recordingLog(): RecordingLog {
-  const events: LogEvent[] = [];
-  const waiters: { event: string; resolve: (e: LogEvent) => void }[] = [];
+  const recorder = createEventRecorder<LogEvent>({ timeoutMs: 5000 });
   return {
-    events,
-    log: (e) => {
-      events.push(e);
-      for (let i = waiters.length - 1; i >= 0; i--) {
-        const w = waiters[i];
-        if (w !== undefined && w.event === e.event) {
-          waiters.splice(i, 1);
-          w.resolve(e);
-        }
-      }
-    },
-    named: (event) => events.filter((e) => e.event === event),
-    waitFor: (event, timeoutMs = 5000) => {
-      const seen = events.find((e) => e.event === event);
-      if (seen !== undefined) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no "${event}" logged`)), timeoutMs);
-        waiters.push({
-          event,
-          resolve: (e) => {
-            clearTimeout(timer);
-            resolve(e);
-          },
-        });
-      });
-    },
+    events: recorder.events,
+    log: recorder.record,
+    named: (event) => recorder.named(event),
+    waitFor: (event, timeoutMs) => recorder.waitFor(event, undefined, timeoutMs),
   };
 }
 

@@ -13,6 +13,7 @@ import type { BpaConfigInput } from '../config';
 import { startBpa } from '../start-bpa';
 import type { RunningBpa } from '../start-bpa';
 import type { LogEvent } from '../types';
+import { createEventRecorder } from '../../test-support/waiting';
 import { unwrap } from './agent';
 
 export interface FarsideBpa {
@@ -51,19 +52,8 @@ export async function startFarsideBpa(nodeId: string, extra: BpaConfigInput = {}
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`BPA config: ${config.error.message}`);
   }
-  const events: LogEvent[] = [];
-  const waiters = new Set<{ event: string; match: (e: LogEvent) => boolean; resolve: (e: LogEvent) => void }>();
-  const running = await startBpa(config.value, {
-    log: (e) => {
-      events.push(e);
-      for (const w of waiters) {
-        if (w.event === e.event && w.match(e)) {
-          waiters.delete(w);
-          w.resolve(e);
-        }
-      }
-    },
-  });
+  const recorder = createEventRecorder<LogEvent>({ timeoutMs: 10_000, describe: (why) => `BPA ${nodeId}: ${why}` });
+  const running = await startBpa(config.value, { log: recorder.record });
   if (!running.ok) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`startBpa: ${running.error.message}`);
@@ -78,26 +68,8 @@ export async function startFarsideBpa(nodeId: string, extra: BpaConfigInput = {}
     aap1: transportOf(r.addresses.aap, 'AAP v1'),
     aap2: transportOf(r.addresses.aap2, 'AAP 2.0'),
     cla,
-    events,
-    waitFor(event, match = () => true, timeoutMs = 10_000) {
-      const seen = events.find((e) => e.event === event && match(e));
-      if (seen !== undefined) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        const w = {
-          event,
-          match,
-          resolve: (e: LogEvent) => {
-            clearTimeout(timer);
-            resolve(e);
-          },
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(w);
-          reject(new Error(`BPA ${nodeId}: no ${event} within ${timeoutMs} ms`));
-        }, timeoutMs);
-        waiters.add(w);
-      });
-    },
+    events: recorder.events,
+    waitFor: recorder.waitFor,
     stop() {
       stopping ??= (async () => {
         await r.stop();

@@ -9,13 +9,14 @@ import { createBpa, type Bpa, type BpaOptions } from '../bpa';
 import { createBundleStore } from '../store/bundle-store';
 import type { BundleStore } from '../store/types';
 import type { AgentSink, BundleSink, ClaName, Clock, DeliveredAdu, LogEvent } from '../types';
+import { createEventRecorder, type EventRecorder } from '../../test-support/waiting';
 import type { FakeCla, FakeNetwork } from './fake-network';
 
 export interface TestNode {
   readonly bpa: Bpa;
   readonly store: BundleStore;
   readonly cla: FakeCla;
-  readonly events: LogEvent[];
+  readonly events: readonly LogEvent[];
   readonly dir: string;
   /** Resolves with the first event named `event` (logged before or after the call) that matches. */
   waitFor(event: string, match?: (e: LogEvent) => boolean, timeoutMs?: number): Promise<LogEvent>;
@@ -51,18 +52,10 @@ export async function startTestNode(o: TestNodeOptions): Promise<TestNode> {
   });
   if (!storeR.ok) throw new Error(storeR.error.message);
   const store = storeR.value;
-  const events: LogEvent[] = [];
-  const waiters: { event: string; match: (e: LogEvent) => boolean; resolve: (e: LogEvent) => void }[] = [];
-  const log = (e: LogEvent): void => {
-    events.push(e);
-    for (let i = waiters.length - 1; i >= 0; i--) {
-      const w = waiters[i];
-      if (w !== undefined && w.event === e.event && w.match(e)) {
-        waiters.splice(i, 1);
-        w.resolve(e);
-      }
-    }
-  };
+  const recorder: EventRecorder<LogEvent> = createEventRecorder({
+    timeoutMs: 5000,
+    describe: (why) => `${why}; logged: ${recorder.events.map((e) => e.event).join(', ')}`,
+  });
   let sink: BundleSink = () => undefined;
   const cla = o.network.cla(o.claName ?? 'mtcp', (b, origin) => sink(b, origin));
   const [host, port] = o.address.split(':') as [string, string];
@@ -70,7 +63,7 @@ export async function startTestNode(o: TestNodeOptions): Promise<TestNode> {
   if (!listening.ok) throw new Error(listening.error.message);
   // Sends confirm after 50 ms of a usable link, and deliveries to AAP v1 agents settle after 50 ms (2 s
   // by default), so tests need not wait.
-  const bpaR = createBpa({ nodeId: o.nodeId, store, clas: [cla], clock, log, options: { stateDir: dir, sentConfirmMs: 50, deliverySettleMs: 50, ...o.options } });
+  const bpaR = createBpa({ nodeId: o.nodeId, store, clas: [cla], clock, log: recorder.record, options: { stateDir: dir, sentConfirmMs: 50, deliverySettleMs: 50, ...o.options } });
   if (!bpaR.ok) throw new Error(bpaR.error.message);
   const bpa = bpaR.value;
   sink = bpa.sink;
@@ -80,24 +73,10 @@ export async function startTestNode(o: TestNodeOptions): Promise<TestNode> {
     bpa,
     store,
     cla,
-    events,
+    events: recorder.events,
     dir,
-    waitFor(event, match = () => true, timeoutMs = 5000) {
-      const seen = events.find((e) => e.event === event && match(e));
-      if (seen !== undefined) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no ${event} logged within ${timeoutMs} ms; got ${events.map((e) => e.event).join(', ')}`)), timeoutMs);
-        waiters.push({
-          event,
-          match,
-          resolve: (e) => {
-            clearTimeout(timer);
-            resolve(e);
-          },
-        });
-      });
-    },
-    named: (event) => events.filter((e) => e.event === event),
+    waitFor: recorder.waitFor,
+    named: (event) => recorder.named(event),
     async stop() {
       if (stopped) return;
       stopped = true;
