@@ -13,6 +13,7 @@ import type { Bundle, CanonicalBlock } from '../../shared/protocol/bpv7/types';
 import { AAP2_RESPONSE_STATUS, createAap2Decoder, encodeAap2AduParts, encodeAap2Message, encodeAap2Response, type Aap2DecodeStep } from '../../shared/protocol/aap2';
 import { encodeMtcpFrame } from '../../shared/protocol/mtcp';
 import type { AapClient, ReceivedBundle } from '../services/aap-client/types';
+import { until } from '../test-support/waiting';
 import type { BpaConfigInput } from './config';
 import type { PlanCommand } from './router/types';
 import { connectTestClient, takeBundles } from './test-support/agent';
@@ -30,14 +31,6 @@ const startNode = (nodeId: string, extra: BpaConfigInput = {}): Promise<Node> =>
 const client = (aap: string, agentId: string): Promise<AapClient> => connectTestClient(aap, agentId, (f) => cleanups.push(f));
 
 const take = (c: AapClient, n: number, timeoutMs = 20_000): Promise<ReceivedBundle[]> => takeBundles(c, n, timeoutMs);
-
-async function until(predicate: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function contact(nodeId: string, claAddress: string, start = Date.now() - 1000, end = Date.now() + 3_600_000): PlanCommand {
   return { command: 'add', nodeId, claAddress, reachableEids: [], contacts: [{ start, end, rateBytesPerSec: 1_000_000_000, owltMs: 0, reachableEids: [] }] };

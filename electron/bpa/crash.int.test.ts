@@ -26,6 +26,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { encodeBsmtpMessage } from '../../shared/protocol/bsmtp';
 import { parseAapAddress } from '../services/aap-client/transport';
 import type { AapClient } from '../services/aap-client/types';
+import { until } from '../test-support/waiting';
 import { DEFAULT_DELIVERY_SETTLE_MS } from './delivery';
 import { createTestClient, unwrap } from './test-support/agent';
 import { startBpaProcess, writeContactConfig, type BpaProcess } from './test-support/bpa-process';
@@ -81,14 +82,6 @@ function connected(c: AapClient, timeoutMs = 20_000): Promise<void> {
       resolve();
     });
   });
-}
-
-async function until(predicate: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`condition not reached within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 function mail(id: number): Uint8Array {

@@ -1,6 +1,7 @@
 /**
- * Waiting in tests without fixed sleeps: for a named event that a node logs or a child process prints,
- * recorded, so an event that came before the wait counts too.
+ * Waiting in tests without fixed sleeps: for a named event that a node logs or a child process prints
+ * (recorded, so an event that came before the wait counts too), and for a condition nothing announces
+ * (polled).
  */
 
 /** What a recorder files by name: a BPA log event, a Farside child's event line. */
@@ -86,4 +87,13 @@ export function createEventRecorder<E extends NamedEvent>(o: EventRecorderOption
       for (const w of waiters) w.fail(`${why} before ${w.event}`);
     },
   };
+}
+
+/** Poll `predicate` every 5 ms until it holds, for state nothing announces; throws after `timeoutMs`. */
+export async function until(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`condition not reached within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }

@@ -10,6 +10,9 @@ import { createBundleStore } from '../store/bundle-store';
 import type { BundleStore } from '../store/types';
 import type { AgentSink, BundleSink, ClaName, Clock, DeliveredAdu, LogEvent } from '../types';
 import { createEventRecorder, type EventRecorder } from '../../test-support/waiting';
+
+/** The processor's unit tests wait with it for state the log does not announce. */
+export { until } from '../../test-support/waiting';
 import type { FakeCla, FakeNetwork } from './fake-network';
 
 export interface TestNode {
@@ -138,13 +141,4 @@ export function recordingAgent(): RecordingAgent {
     },
   };
   return agent;
-}
-
-/** Wait until `predicate` holds (polling), for state the log does not announce. */
-export async function until(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }

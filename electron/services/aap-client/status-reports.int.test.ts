@@ -11,6 +11,7 @@ import { STATUS_ITEMS } from '../../../shared/protocol/bpv7/status-report';
 import type { StatusReport } from '../../../shared/protocol/bpv7/status-report';
 import { connectTestClient, takeBundles } from '../../bpa/test-support/agent';
 import { startTcpBpa, type TcpBpa } from '../../bpa/test-support/farside-bpa';
+import { until } from '../../test-support/waiting';
 import type { AapClient, AapProtocol, ReceivedBundle } from './types';
 
 type Node = TcpBpa;
@@ -54,14 +55,6 @@ function reportOf(b: ReceivedBundle): StatusReport {
 /** "dtn://mars.dtn/ received" */
 const asserted = (b: ReceivedBundle, r: StatusReport): string => `${b.source} ${STATUS_ITEMS.filter((k) => r[k] !== false).join()}`;
 
-async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 describe('status reports through the AAP client and the embedded BPA', () => {
@@ -100,7 +93,7 @@ describe('status reports through the AAP client and the embedded BPA', () => {
     if (!sent.ok) throw new Error(sent.error.message);
     await take(inbox, 1);
     // delivered at Mars, forwarded at Earth (confirmed once the link had it for a while): the moments a report would have been sent
-    await until(() => mars.events.some((e) => e.event === 'bundle.delivered') && earth.events.some((e) => e.event === 'bundle.forwarded'));
+    await until(() => mars.events.some((e) => e.event === 'bundle.delivered') && earth.events.some((e) => e.event === 'bundle.forwarded'), 10_000);
     expect([...earth.events, ...mars.events].filter((e) => e.event === 'report.sent')).toEqual([]);
   });
 

@@ -6,6 +6,9 @@ import { createAapClient } from '../client';
 import type { AapClient, AapClientLogEvent, AapClientOptions, AapProtocol, ReceivedBundle } from '../types';
 import type { ScriptedNode } from './scripted-node';
 
+/** The client's integration tests wait with it for client state. */
+export { until } from '../../../test-support/waiting';
+
 /** A client for `node` (not yet connected); its close() is handed to `defer` (the test's cleanups). */
 export function scriptedClient(
   node: ScriptedNode,
@@ -24,15 +27,6 @@ export function scriptedClient(
   });
   defer(() => client.close());
   return { client, logs };
-}
-
-/** Poll `cond` every 5 ms; throws when it is still false after `timeoutMs`. */
-export async function until(cond: () => boolean, timeoutMs = 3000): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 /** The next bundle from a client's bundles() iterator; throws when the stream ended. */
