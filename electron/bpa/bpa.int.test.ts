@@ -18,6 +18,7 @@ import type { BpaConfigInput } from './config';
 import type { PlanCommand } from './router/types';
 import { connectTestClient, takeBundles } from './test-support/agent';
 import { startTcpBpa, type TcpBpa } from './test-support/farside-bpa';
+import { contactBetween, contactTo } from './test-support/unit-fixtures';
 
 type Node = TcpBpa;
 
@@ -31,10 +32,6 @@ const startNode = (nodeId: string, extra: BpaConfigInput = {}): Promise<Node> =>
 const client = (aap: string, agentId: string): Promise<AapClient> => connectTestClient(aap, agentId, (f) => cleanups.push(f));
 
 const take = (c: AapClient, n: number, timeoutMs = 20_000): Promise<ReceivedBundle[]> => takeBundles(c, n, timeoutMs);
-
-function contact(nodeId: string, claAddress: string, start = Date.now() - 1000, end = Date.now() + 3_600_000): PlanCommand {
-  return { command: 'add', nodeId, claAddress, reachableEids: [], contacts: [{ start, end, rateBytesPerSec: 1_000_000_000, owltMs: 0, reachableEids: [] }] };
-}
 
 function apply(n: Node, c: PlanCommand): void {
   const r = n.running.bpa.applyPlan([c]);
@@ -77,7 +74,7 @@ describe('two BPAs over MTCP, driven over AAP v1', () => {
   ])('a BSMTP bundle submitted on earth reaches the agent on mars (%s nodes)', async (_kind, earthId, marsId, agent, destination) => {
     const earth = await startNode(earthId);
     const mars = await startNode(marsId);
-    apply(earth, contact(marsId, mars.mtcp));
+    apply(earth, contactTo(marsId, mars.mtcp));
     const receiver = await client(mars.aap, agent);
     const sender = await client(earth.aap, agent);
     const bsmtp = utf8('HELO earth.dtn\r\nMAIL FROM:<alice@earth.dtn>\r\nRCPT TO:<bob@mars.dtn>\r\nDATA\r\nSubject: hi\r\n\r\nhello\r\n.\r\nQUIT\r\n');
@@ -94,7 +91,7 @@ describe('two BPAs over MTCP, driven over AAP v1', () => {
   it('a 20 MiB payload is fragmented by the maximum bundle size and reassembled for the agent', async () => {
     const earth = await startNode('dtn://earth.dtn/', { maxBundleSize: 1024 * 1024 });
     const mars = await startNode('dtn://mars.dtn/');
-    apply(earth, contact('dtn://mars.dtn/', mars.mtcp));
+    apply(earth, contactTo('dtn://mars.dtn/', mars.mtcp));
     const receiver = await client(mars.aap, 'smtp');
     const sender = await client(earth.aap, 'smtp');
     const payload = new Uint8Array(20 * 1024 * 1024);
@@ -116,7 +113,7 @@ describe('two BPAs over MTCP, driven over AAP v1', () => {
     const earth = await startNode('dtn://earth.dtn/');
     const mars = await startNode('dtn://mars.dtn/');
     const start = Date.now() + 2000;
-    apply(earth, contact('dtn://mars.dtn/', mars.mtcp, start, start + 60_000));
+    apply(earth, contactBetween('dtn://mars.dtn/', mars.mtcp, start, start + 60_000));
     const receiver = await client(mars.aap, 'smtp');
     const sender = await client(earth.aap, 'smtp');
     for (const m of ['first', 'second']) expect((await sender.send('dtn://mars.dtn/smtp', utf8(m))).ok).toBe(true);
@@ -129,7 +126,7 @@ describe('two BPAs over MTCP, driven over AAP v1', () => {
   it('a bundle for an agent that registers later is delivered then', async () => {
     const earth = await startNode('dtn://earth.dtn/');
     const mars = await startNode('dtn://mars.dtn/');
-    apply(earth, contact('dtn://mars.dtn/', mars.mtcp));
+    apply(earth, contactTo('dtn://mars.dtn/', mars.mtcp));
     const sender = await client(earth.aap, 'smtp');
     expect((await sender.send('dtn://mars.dtn/late', utf8('kept for you'))).ok).toBe(true);
     await mars.waitFor('bundle.received');
@@ -144,8 +141,8 @@ describe('status reports and expiry', () => {
   it('reception, forwarding and delivery reports reach the sending agent (an AAP v1 client receives them as RECVBUNDLE from the reporting node)', async () => {
     const earth = await startNode('dtn://earth.dtn/', { statusReports: true });
     const mars = await startNode('dtn://mars.dtn/', { statusReports: true });
-    apply(earth, contact('dtn://mars.dtn/', mars.mtcp));
-    apply(mars, contact('dtn://earth.dtn/', earth.mtcp));
+    apply(earth, contactTo('dtn://mars.dtn/', mars.mtcp));
+    apply(mars, contactTo('dtn://earth.dtn/', earth.mtcp));
     const receiver = await client(mars.aap, 'smtp');
     const sender = await client(earth.aap, 'smtp');
     // AAP v1 cannot ask for reports (docs/status-reports.md): the sender's bundle is submitted through the processor.
@@ -186,7 +183,7 @@ describe('what arrives over MTCP', () => {
   it('a bundle whose hop count would exceed its limit is not forwarded (reason 9); a duplicate is suppressed; garbage does not affect the next frame', async () => {
     const mars = await startNode('dtn://mars.dtn/');
     const earth = await startNode('dtn://earth.dtn/');
-    apply(mars, contact('dtn://earth.dtn/', earth.mtcp));
+    apply(mars, contactTo('dtn://earth.dtn/', earth.mtcp));
     const inbox = await client(mars.aap, 'smtp');
     const socket = await rawSocket(mars.mtcp);
     const hop = encodeHopCount({ limit: 1, count: 1 });
@@ -210,9 +207,9 @@ describe('TCPCLv3 and remote configuration', () => {
   it('a TCPCLv3 session carries bundles both ways: mars answers over the session earth opened', async () => {
     const earth = await startNode('dtn://earth.dtn/', { cla: [] });
     const mars = await startNode('dtn://mars.dtn/', { cla: ['tcpclv3:127.0.0.1:0'] });
-    apply(earth, contact('dtn://mars.dtn/', mars.running.addresses.cla[0] as string));
+    apply(earth, contactTo('dtn://mars.dtn/', mars.running.addresses.cla[0] as string));
     // Nothing listens at earth's address: mars can only reach earth over the session earth opened.
-    apply(mars, contact('dtn://earth.dtn/', 'tcpclv3:127.0.0.1:9'));
+    apply(mars, contactTo('dtn://earth.dtn/', 'tcpclv3:127.0.0.1:9'));
     const echoBack = await client(earth.aap, 'pipe');
     expect((await echoBack.send('dtn://mars.dtn/echo', utf8('round trip'))).ok).toBe(true);
     const [got] = await take(echoBack, 1);
@@ -225,8 +222,8 @@ describe('TCPCLv3 and remote configuration', () => {
     const strict = await startNode('dtn://earth.dtn/');
     const open = await startNode('dtn://moon.dtn/', { allowRemoteConfig: true });
     const mars = await startNode('dtn://mars.dtn/');
-    apply(mars, contact('dtn://earth.dtn/', strict.mtcp));
-    apply(mars, contact('dtn://moon.dtn/', open.mtcp));
+    apply(mars, contactTo('dtn://earth.dtn/', strict.mtcp));
+    apply(mars, contactTo('dtn://moon.dtn/', open.mtcp));
     const admin = await client(mars.aap, 'admin');
     const config = utf8('1(dtn://venus.dtn/):(mtcp:127.0.0.1:9)::[{848946030,999999999,1000}];');
     expect((await admin.send('dtn://earth.dtn/config', config)).ok).toBe(true);
@@ -289,8 +286,8 @@ describe('AAP 2.0', () => {
   it('reports asked for in adu_flags (docs/status-reports.md) reach the sender\'s subscriber, flagged as administrative records', async () => {
     const earth = await startNode('dtn://earth.dtn/', { statusReports: true });
     const mars = await startNode('dtn://mars.dtn/', { statusReports: true });
-    apply(earth, contact('dtn://mars.dtn/', mars.mtcp));
-    apply(mars, contact('dtn://earth.dtn/', earth.mtcp));
+    apply(earth, contactTo('dtn://mars.dtn/', mars.mtcp));
+    apply(mars, contactTo('dtn://earth.dtn/', earth.mtcp));
     const inbox = await aap2(mars.aap2, 'dtn://mars.dtn/smtp', true);
     const subscriber = await aap2(earth.aap2, 'dtn://earth.dtn/smtp', true);
     const active = await aap2(earth.aap2, 'dtn://earth.dtn/smtp', false);

@@ -29,7 +29,7 @@ import { encodeBsmtpMessage } from '../../shared/protocol/bsmtp';
 import { ascii } from '../../shared/test-support/vectors';
 import { startFarsideBpa } from '../bpa/test-support/farside-bpa';
 import type { FarsideBpa } from '../bpa/test-support/farside-bpa';
-import type { PlanCommand } from '../bpa/router/types';
+import { contactTo } from '../bpa/test-support/unit-fixtures';
 import { createAapClient } from '../services/aap-client/client';
 import type { AapClient, AapTransport, ReceivedBundle } from '../services/aap-client/types';
 import { parseGatewayConfig } from './config';
@@ -62,15 +62,10 @@ let venus: FarsideBpa;
 const clients: AapClient[] = [];
 const cleanups: (() => Promise<void> | void)[] = [];
 
-function contact(nodeId: string, claAddress: string): PlanCommand {
-  const now = Date.now();
-  return { command: 'add', nodeId, claAddress, reachableEids: [], contacts: [{ start: now - 1000, end: now + 3_600_000, rateBytesPerSec: 1_000_000_000, owltMs: 0, reachableEids: [] }] };
-}
-
 function link(from: FarsideBpa, to: FarsideBpa): void {
   const mtcp = to.cla['mtcp'];
   if (mtcp === undefined) throw new Error(`${to.nodeId} has no MTCP listener`);
-  const r = from.running.bpa.applyPlan([contact(to.nodeId, mtcp)]);
+  const r = from.running.bpa.applyPlan([contactTo(to.nodeId, mtcp)]);
   if (!r.ok) throw new Error(r.error.message);
 }
 

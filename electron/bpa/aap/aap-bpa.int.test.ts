@@ -8,9 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createAap2Decoder, encodeAap2Message, encodeAap2Response, type Aap2DecodeStep, type Aap2Decoder } from '../../../shared/protocol/aap2';
 import { decodeAdminRecord } from '../../../shared/protocol/bpv7/admin-record';
 import { ascii, fromHex, hex } from '../../../shared/test-support/vectors';
-import type { PlanCommand } from '../router/types';
 import { createFakeNetwork } from '../test-support/fake-network';
 import { startTestNode, type TestNode } from '../test-support/test-node';
+import { contactTo } from '../test-support/unit-fixtures';
 import { createAapServer } from './aap-server';
 import { createAap2Server } from './aap2-server';
 import { connectRaw, type RawClient } from './test-support/raw-client';
@@ -20,10 +20,6 @@ const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()?.();
 });
-
-function contactTo(nodeId: string, claAddress: string, now: number): PlanCommand {
-  return { command: 'add', nodeId, claAddress, reachableEids: [], contacts: [{ start: now - 1000, end: now + 3_600_000, rateBytesPerSec: 1_000_000_000, owltMs: 0, reachableEids: [] }] };
-}
 
 async function node(nodeId: string, address: string, network: ReturnType<typeof createFakeNetwork>): Promise<TestNode> {
   const n = await startTestNode({ nodeId, network, address, options: { statusReports: true } });

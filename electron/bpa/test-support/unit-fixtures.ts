@@ -1,6 +1,7 @@
 /**
  * What the processor's unit tests (bpa, forwarding, reassembly, reports) set up the same way: test
- * nodes on a fake network that are destroyed after each test, and an open contact to a neighbour.
+ * nodes on a fake network that are destroyed after each test, and a contact to a neighbour (the
+ * integration tests use it too).
  */
 import { afterEach } from 'vitest';
 import type { PlanCommand } from '../router/types';
@@ -34,11 +35,16 @@ export function testNodes(): TestNodes {
 
 /** A contact to `nodeId` at `claAddress` from a second before `now` for an hour, at an unlimited rate. */
 export function contactTo(nodeId: string, claAddress: string, now: number = Date.now()): PlanCommand {
+  return contactBetween(nodeId, claAddress, now - 1000, now + 3_600_000);
+}
+
+/** A contact to `nodeId` at `claAddress` from `start` to `end` (Unix ms), at an unlimited rate. */
+export function contactBetween(nodeId: string, claAddress: string, start: number, end: number): PlanCommand {
   return {
     command: 'add',
     nodeId,
     claAddress,
     reachableEids: [],
-    contacts: [{ start: now - 1000, end: now + 3_600_000, rateBytesPerSec: 1_000_000_000, owltMs: 0, reachableEids: [] }],
+    contacts: [{ start, end, rateBytesPerSec: 1_000_000_000, owltMs: 0, reachableEids: [] }],
   };
 }

@@ -11,6 +11,7 @@ import { STATUS_ITEMS } from '../../../shared/protocol/bpv7/status-report';
 import type { StatusReport } from '../../../shared/protocol/bpv7/status-report';
 import { connectTestClient, takeBundles } from '../../bpa/test-support/agent';
 import { startTcpBpa, type TcpBpa } from '../../bpa/test-support/farside-bpa';
+import { contactTo } from '../../bpa/test-support/unit-fixtures';
 import { until } from '../../test-support/waiting';
 import type { AapClient, AapProtocol, ReceivedBundle } from './types';
 
@@ -31,10 +32,7 @@ async function twoNodes(): Promise<{ earth: Node; mars: Node }> {
     [earth, mars],
     [mars, earth],
   ] as const) {
-    const now = Date.now();
-    const applied = from.running.bpa.applyPlan([
-      { command: 'add', nodeId: to.running.bpa.nodeId, claAddress: to.mtcp, reachableEids: [], contacts: [{ start: now - 1000, end: now + 3_600_000, rateBytesPerSec: 1_000_000_000, owltMs: 0, reachableEids: [] }] },
-    ]);
+    const applied = from.running.bpa.applyPlan([contactTo(to.running.bpa.nodeId, to.mtcp)]);
     if (!applied.ok) throw new Error(applied.error.message);
   }
   return { earth, mars };
