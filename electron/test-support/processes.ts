@@ -35,8 +35,16 @@ export function canConnect(target: number | NetConnectOpts, host = LOOPBACK): Pr
   });
 }
 
+/**
+ * Whether the child has not exited yet (no exit code, no signal). Named apart from the mail stack's
+ * isRunning(pid), which asks /proc about any process.
+ */
+export function childRunning(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
+
 export function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  if (!childRunning(child)) return Promise.resolve();
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 

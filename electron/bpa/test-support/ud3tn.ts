@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onTestFailed } from 'vitest';
 import type { AapTransport } from '../../services/aap-client/types';
-import { LOOPBACK, alive, canConnect, exited, freePort, signal, sleep } from '../../test-support/processes';
+import { LOOPBACK, alive, canConnect, childRunning, exited, freePort, signal, sleep } from '../../test-support/processes';
 
 /** The binary under test, or undefined: interop suites use `describe.skipIf(!ud3tnBinary)`. */
 export const ud3tnBinary: string | undefined = process.env['FARSIDE_UD3TN'] || undefined;
@@ -124,7 +124,7 @@ async function signalAndWait(child: ChildProcess, graceMs: number): Promise<void
   const done = exited(child);
   const pid = child.pid;
   if (pid === undefined) return;
-  if (child.exitCode === null && child.signalCode === null) signal(pid, 'SIGTERM');
+  if (childRunning(child)) signal(pid, 'SIGTERM');
   const timer = setTimeout(() => signal(pid, 'SIGKILL'), graceMs);
   await done;
   clearTimeout(timer);
@@ -209,7 +209,7 @@ async function attempt(binary: string, opts: Ud3tnOptions, dir: string): Promise
       }
     },
     exit() {
-      if (child.exitCode === null && child.signalCode === null) return null;
+      if (childRunning(child)) return null;
       return { code: child.exitCode, signal: child.signalCode };
     },
     stop(graceMs = 5_000) {

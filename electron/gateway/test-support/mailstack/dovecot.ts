@@ -17,6 +17,7 @@ import type { ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MAILBOX_DEDUPE_SIEVE, pigeonholeSettings } from '../../mailbox-dedupe';
+import { childRunning } from '../../../test-support/processes';
 import { LOOPBACK, exited, readPidFile, signal, sleep, trackLive, untrackLive, waitForPort } from './processes';
 
 export const DOVECOT_BINARY = '/usr/sbin/dovecot';
@@ -153,7 +154,7 @@ export async function startDovecot(c: DovecotConfig, confPath: string, timeoutMs
   const pid = child.pid;
   if (pid === undefined) return null;
   trackLive(pid);
-  const running = (): boolean => child.exitCode === null && child.signalCode === null;
+  const running = (): boolean => childRunning(child);
   const stop = async (): Promise<void> => {
     if (running()) signal(-pid, 'SIGTERM');
     const killer = setTimeout(() => signal(-pid, 'SIGKILL'), 10_000);

@@ -14,6 +14,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { childRunning } from '../../../test-support/processes';
 import { LOOPBACK, descendantsOf, exited, readPidFile, signal, trackLive, untrackLive, waitForPort, waitGone } from './processes';
 
 export const POSTFIX_MASTER = '/usr/lib/postfix/sbin/master';
@@ -188,7 +189,7 @@ export async function startPostfix(c: PostfixConfig, etc: string, timeoutMs: num
   const pid = child.pid;
   if (pid === undefined) return null;
   trackLive(pid);
-  const running = (): boolean => child.exitCode === null && child.signalCode === null;
+  const running = (): boolean => childRunning(child);
   const stop = async (): Promise<void> => {
     const children = descendantsOf(pid);
     if (running()) signal(pid, 'SIGTERM');
