@@ -26,6 +26,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { encodeBsmtpMessage } from '../../shared/protocol/bsmtp';
 import { parseAapAddress } from '../services/aap-client/transport';
 import type { AapClient } from '../services/aap-client/types';
+import { sleep } from '../test-support/processes';
 import { until } from '../test-support/waiting';
 import { DEFAULT_DELIVERY_SETTLE_MS } from './delivery';
 import { createTestClient, unwrap } from './test-support/agent';
@@ -149,13 +150,13 @@ async function stream(aNode: string, bNode: string, agents: { readonly sender: s
   for (let id = 0; id < STREAM; id++) {
     if (confirmed.size === pauseAt) {
       pauseAt = -1;
-      await new Promise((resolve) => setTimeout(resolve, DEFAULT_DELIVERY_SETTLE_MS + SETTLE_MARGIN_MS));
+      await sleep(DEFAULT_DELIVERY_SETTLE_MS + SETTLE_MARGIN_MS);
     }
     if (confirmed.size === killAt && crash === undefined) {
       const ref = victim === 'A' ? a : b;
       crash = (async () => {
         // A few ms later: the next SENDBUNDLE is on its way or being stored and forwarded.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 4));
+        await sleep(Math.random() * 4);
         killedAt = Date.now();
         await ref.current.kill();
         ref.current = await ref.current.restart();
@@ -184,7 +185,7 @@ async function stream(aNode: string, bNode: string, agents: { readonly sender: s
   }
   const ms = Date.now() - t0;
   // A short quiet period: a redelivery after the restart would come now.
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await sleep(300);
   await receiver.close();
   await consuming;
   for (const node of [a.current, b.current]) expect(await node.stop()).toBe(0);
@@ -259,7 +260,7 @@ describe('kill -9 of a receiving BPA that had not read what the sender wrote (MT
     b.current = await b.current.restart();
 
     const deadline = Date.now() + 8_000;
-    while (confirmed.some((id) => !received.has(id)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (confirmed.some((id) => !received.has(id)) && Date.now() < deadline) await sleep(100);
     const missing = confirmed.filter((id) => !received.has(id));
     await receiver.close();
     await consuming;

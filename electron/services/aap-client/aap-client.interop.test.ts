@@ -1,48 +1,13 @@
 /**
  * The AAP client against a real uD3TN (interop tier, design.md principle 11). Runs only when
  * FARSIDE_UD3TN names a uD3TN binary (v0.13 is what the vectors and docs describe): it starts one node
- * on loopback with a temporary directory and ports chosen at run time, and stops it by its pid.
+ * with startUd3tn (loopback, a temporary directory, ports chosen at run time, stopped by its pid).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ud3tnVector } from '../../../shared/test-support/vectors';
+import { startUd3tn, ud3tnBinary, type Ud3tnNode } from '../../bpa/test-support/ud3tn';
 import { createAapClient } from './client';
 import type { AapClient, AapClientOptions, AapTransport, ReceivedBundle } from './types';
-
-const binary = process.env['FARSIDE_UD3TN'];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = a && typeof a === 'object' ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForTcp(port: number, timeoutMs: number): Promise<void> {
-  const start = Date.now();
-  for (;;) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = createConnection({ host: '127.0.0.1', port });
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (up) return;
-    if (Date.now() - start > timeoutMs) throw new Error(`uD3TN did not listen on ${port} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function take(it: AsyncIterator<ReceivedBundle>, timeoutMs = 5000): Promise<ReceivedBundle> {
   const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no bundle in time')), timeoutMs));
@@ -52,9 +17,8 @@ async function take(it: AsyncIterator<ReceivedBundle>, timeoutMs = 5000): Promis
 }
 
 // The one allowed skip: without a uD3TN binary there is nothing to interoperate with.
-describe.skipIf(!binary)('AAP client against a real uD3TN (FARSIDE_UD3TN)', () => {
-  let dir = '';
-  let node: ChildProcess | null = null;
+describe.skipIf(!ud3tnBinary)('AAP client against a real uD3TN (FARSIDE_UD3TN)', () => {
+  let node: Ud3tnNode | undefined;
   let aap1: AapTransport = { kind: 'tcp', host: '127.0.0.1', port: 0 };
   let aap2: AapTransport = { kind: 'unix', path: '' };
   const clients: AapClient[] = [];
@@ -67,25 +31,13 @@ describe.skipIf(!binary)('AAP client against a real uD3TN (FARSIDE_UD3TN)', () =
   }
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'farside-ud3tn-'));
-    const [port, claPort] = [await freePort(), await freePort()];
-    aap1 = { kind: 'tcp', host: '127.0.0.1', port };
-    aap2 = { kind: 'unix', path: join(dir, 'aap2.socket') };
-    node = spawn(binary as string, ['-e', 'dtn://earth.dtn/', '-a', '127.0.0.1', '-p', String(port), '-S', aap2.path, '-c', `mtcp:127.0.0.1,${claPort}`], {
-      cwd: dir,
-      stdio: 'ignore',
-    });
-    await waitForTcp(port, 10_000);
+    node = await startUd3tn({ nodeId: 'dtn://earth.dtn/', clas: ['mtcp'] });
+    ({ aap1, aap2 } = node);
   });
 
   afterAll(async () => {
     for (const c of clients) await c.close();
-    if (node?.pid !== undefined && node.exitCode === null) {
-      const exited = new Promise((r) => node?.once('exit', r));
-      process.kill(node.pid, 'SIGTERM');
-      await exited;
-    }
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await node?.stop();
   });
 
   it('AAP v1: WELCOME, REGISTER, SENDBUNDLE to the echo agent → bundle ID, then the echoed RECVBUNDLE; PING', async () => {
@@ -111,7 +63,7 @@ describe.skipIf(!binary)('AAP client against a real uD3TN (FARSIDE_UD3TN)', () =
     const r = await c.send('not-an-eid', BSMTP);
     expect(r.ok ? 'ok' : r.error.code).toBe('INVALID_EID');
     expect(await c.ping()).toEqual({ ok: true, value: undefined });
-    expect(node?.exitCode).toBeNull();
+    expect(node?.exit()).toBeNull();
   });
 
   it('AAP v1: the config agent confirms a contact with SENDCONFIRM', async () => {
@@ -134,7 +86,7 @@ describe.skipIf(!binary)('AAP client against a real uD3TN (FARSIDE_UD3TN)', () =
     const v2 = client({ transport: aap2, protocol: 'aap2', agentId: 'shared' });
     expect(await v2.connect()).toEqual({ ok: true, value: { nodeId: 'dtn://earth.dtn/' } });
     expect(await v1.ping()).toEqual({ ok: true, value: undefined });
-    expect(node?.exitCode).toBeNull();
+    expect(node?.exit()).toBeNull();
   });
 
   it('AAP 2.0: active + subscriber connections; the echo comes back with its bundle ID', async () => {
