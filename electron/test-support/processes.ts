@@ -37,7 +37,7 @@ export function canConnect(target: number | NetConnectOpts, host = LOOPBACK): Pr
 
 /**
  * Whether the child has not exited yet (no exit code, no signal). Named apart from the mail stack's
- * isRunning(pid), which asks /proc about any process.
+ * isRunning(pid), which asks /proc about a pid.
  */
 export function childRunning(child: ChildProcess): boolean {
   return child.exitCode === null && child.signalCode === null;
