@@ -101,14 +101,14 @@ async function until(what: string, f: () => boolean | Promise<boolean>, timeoutM
   }
 }
 
-/** Postfix's LMTP deliveries (status=sent) of the message with this Message-ID, to any recipient, from its log. */
+/** Postfix's LMTP deliveries (status=sent) of the message with this Message-ID, to each of its recipients, from its log. */
 function lmtpDeliveries(messageId: string): number {
   let n = 0;
   for (const [key, copies] of readPostfixLedger(stack.logs.postfix).copies) if (key.startsWith(`<${messageId}> `)) n += copies.length;
   return n;
 }
 
-/** Dovecot's Sieve discards of the message with this Message-ID, for any recipient, from its log. */
+/** Dovecot's Sieve discards of the message with this Message-ID, for each of its recipients, from its log. */
 function sieveDiscards(messageId: string): number {
   let n = 0;
   for (const [key, count] of readSieveDiscards(stack.logs.dovecot)) if (key.startsWith(`<${messageId}> `)) n += count;
