@@ -1,5 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createLineBatch } from './line-batch';
+import { createLineBatch, type LineBatch } from './line-batch';
+
+/** A batch that records each write, flushing after 20 ms or at `maxBytes`. */
+function recorded(maxBytes = 1000): { readonly writes: string[]; readonly batch: LineBatch } {
+  const writes: string[] = [];
+  return { writes, batch: createLineBatch((t) => writes.push(t), { flushMs: 20, maxBytes }) };
+}
 
 describe('createLineBatch', () => {
   beforeEach(() => {
@@ -10,8 +16,7 @@ describe('createLineBatch', () => {
   });
 
   it('writes the lines pushed within flushMs in one write, when flushMs has passed', () => {
-    const writes: string[] = [];
-    const batch = createLineBatch((t) => writes.push(t), { flushMs: 20, maxBytes: 1000 });
+    const { writes, batch } = recorded();
     batch.push('a\n');
     vi.advanceTimersByTime(10);
     batch.push('b\n');
@@ -23,8 +28,7 @@ describe('createLineBatch', () => {
   });
 
   it('writes at once when maxBytes are waiting, and the timer then writes nothing twice', () => {
-    const writes: string[] = [];
-    const batch = createLineBatch((t) => writes.push(t), { flushMs: 20, maxBytes: 4 });
+    const { writes, batch } = recorded(4);
     batch.push('ab\n');
     batch.push('cd\n');
     expect(writes).toEqual(['ab\ncd\n']);
@@ -33,8 +37,7 @@ describe('createLineBatch', () => {
   });
 
   it('flush() writes what waits now and nothing when empty', () => {
-    const writes: string[] = [];
-    const batch = createLineBatch((t) => writes.push(t), { flushMs: 20, maxBytes: 1000 });
+    const { writes, batch } = recorded();
     batch.flush();
     batch.push('ready\n');
     batch.flush();
